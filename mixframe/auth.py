@@ -1,0 +1,161 @@
+"""API access authorization: :class:`MixcloudOAuth`.
+
+It produces the authorization URL to send a user to, and trades the OAuth code Mixcloud
+redirects back with for an access token. The client secret travels only to the OAuth root and
+never appears in a repr, log line or exception message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from . import _urls
+from .constants import OAUTH_ROOT
+from .exceptions import MixcloudOAuthError, TransportError
+
+__all__ = ["MixcloudOAuth"]
+
+
+class MixcloudOAuth:
+    """Mixcloud OAuth authorization.
+
+    With `client_id` and `redirect_uri` set, :attr:`authorization_url` is the URL to forward
+    the user to, where they allow the application access to their data. Mixcloud then
+    redirects to `redirect_uri` with ``?code=...``; :meth:`access_token` trades that code for
+    an access token (it needs `client_secret` too).
+
+    Parameters
+    ----------
+    oauth_root : str
+        Base URL of OAuth requests.
+    client_id, client_secret : str, optional
+        Credentials of the application, provided by Mixcloud.
+    redirect_uri : str, optional
+        Redirect URI, chosen by the developer.
+    raise_exceptions : bool or None
+        Raise :class:`~mixframe.exceptions.MixcloudOAuthError` when no token comes back. If
+        ``None``, use the setting of `mixcloud`; without one, default to ``False``.
+    mixcloud : Mixcloud, optional
+        Client whose session sends the token request; without one a session is created for
+        the request and closed after it.
+    transport : httpx.AsyncBaseTransport, optional
+        Transport of the session created when there is no `mixcloud` client.
+
+    Examples
+    --------
+    >>> oauth = MixcloudOAuth(client_id="ks76vqq0", redirect_uri="http://test.com/code/")
+    >>> oauth.authorization_url
+    'https://www.mixcloud.com/oauth/authorize?client_id=ks76vqq0&redirect_uri=http://test.com/code/'
+    """
+
+    #: Default Mixcloud OAuth root URL
+    oauth_root = OAUTH_ROOT
+
+    def __init__(self, oauth_root: str = OAUTH_ROOT, *, client_id: str | None = None,
+                 client_secret: str | None = None, redirect_uri: str | None = None,
+                 raise_exceptions: bool | None = None, mixcloud: Any = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        root = type(self).oauth_root if oauth_root == OAUTH_ROOT else oauth_root
+        if not isinstance(root, str) or not root.startswith(("http://", "https://")):
+            raise ValueError(f"oauth_root must be an http(s) URL, got {root!r}")
+        #: Base URL for OAuth-related requests
+        self._oauth_root = root
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        if raise_exceptions is not None and not isinstance(raise_exceptions, bool):
+            raise TypeError("raise_exceptions must be True, False or None")
+        self._raise_exceptions = raise_exceptions
+        self.mixcloud = mixcloud
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__} oauth_root={self._oauth_root!r} "
+                f"client_id={self.client_id!r} redirect_uri={self.redirect_uri!r} "
+                f"client_secret={'set' if self.client_secret else 'none'}>")
+
+    def _build_url(self, segment: str) -> str:
+        """Return a URL consisting of OAuth root, followed by `segment`."""
+        return self._oauth_root.rstrip("/") + "/" + segment.lstrip("/")
+
+    def _check(self) -> None:
+        """Check that client ID and redirect URI have been set."""
+        for name in ("client_id", "redirect_uri"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be set to a non-empty str, got {value!r}")
+
+    @property
+    def authorization_url(self) -> str:
+        """Return authorization URL."""
+        self._check()
+        query = urlencode({"client_id": self.client_id, "redirect_uri": self.redirect_uri},
+                          safe=":/")
+        return f"{self._build_url('authorize')}?{query}"
+
+    def _should_raise(self) -> bool:
+        if self._raise_exceptions is not None:
+            return self._raise_exceptions
+        return bool(getattr(self.mixcloud, "_raise_exceptions", False))
+
+    async def access_token(self, code: str) -> str | None:
+        """Send the OAuth `code` to the server and return an access token.
+
+        The answer is read as JSON whatever its content type, or as the form-encoded
+        ``access_token=...`` the documentation describes. When it holds no token, raise
+        :class:`~mixframe.exceptions.MixcloudOAuthError` if that is the setting (this object's
+        ``raise_exceptions``, else the attached client's), otherwise return ``None``.
+
+        Raises
+        ------
+        ValueError
+            If `code`, ``client_id``, ``redirect_uri`` or ``client_secret`` is missing.
+        TransportError
+            If the OAuth server cannot be reached.
+        """
+        self._check()
+        if not isinstance(self.client_secret, str) or not self.client_secret.strip():
+            raise ValueError("client_secret must be set to a non-empty str")
+        if not isinstance(code, str) or not code.strip():
+            raise ValueError(f"code must be a non-empty str, got {code!r}")
+        url = self._build_url("access_token")
+        scheme, host, _ = _urls.origin(url)
+        if scheme != "https" and not _urls.is_loopback(host):
+            raise ValueError(f"refusing to send the client secret over plain http to {host!r}")
+        params = {"client_id": self.client_id, "redirect_uri": self.redirect_uri,
+                  "client_secret": self.client_secret, "code": code.strip()}
+        session = getattr(self.mixcloud, "_client", None)
+        own = session is None
+        client = httpx.AsyncClient(transport=self._transport, timeout=30.0) if own else session()
+        try:
+            response = await client.get(_urls.merge_query(url, params), follow_redirects=False)
+        except httpx.HTTPError as error:
+            raise TransportError({"error": {
+                "type": "TransportError",
+                "message": f"GET {url} failed: {type(error).__name__}: "
+                           f"{_urls.redact(str(error)) or 'no detail'}"}}, url=url) from None
+        finally:
+            if own:
+                await client.aclose()
+        data = _parse_token_answer(response)
+        token = data.get("access_token")
+        if isinstance(token, str) and token:
+            return token
+        if "error" not in data:
+            data = {**data, "error": f"no access token in the answer (HTTP {response.status_code})"}
+        if self._should_raise():
+            raise MixcloudOAuthError(data, status=response.status_code, url=url)
+        return None
+
+
+def _parse_token_answer(response: httpx.Response) -> dict[str, Any]:
+    text = response.text.strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = dict(parse_qsl(text)) if "=" in text and "<" not in text else {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,79 @@
+"""Retry policy: when a failed request is tried again, and how long to wait first.
+
+Reads are retried on connection failures, timeouts, dropped or truncated responses and 5xx
+answers, with exponential backoff and jitter. Mixcloud's rate limit (HTTP 403 with
+``error.type == "RateLimitException"``, or 429) is waited out for the ``Retry-After`` it
+announces, unless that is longer than ``max_wait``. Writes are retried only where nothing can
+have happened on the server: the connection was never made, or the rate limit refused them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+__all__ = ["RetryPolicy"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a :class:`~mixframe.Mixcloud` client retries.
+
+    Parameters
+    ----------
+    retries : int
+        Further attempts after a transient failure (connection error, timeout, 5xx).
+    backoff : float
+        First backoff delay in seconds; it doubles on each further attempt.
+    backoff_max : float
+        Longest backoff delay in seconds.
+    jitter : float
+        Fraction of each backoff delay that is randomised (0 = none, 1 = all of it), so that
+        many clients do not retry in step.
+    max_wait : float
+        Longest rate-limit wait honoured, in seconds. When Mixcloud asks for a longer one the
+        :class:`~mixframe.exceptions.RateLimitError` is raised (or returned) at once.
+    rate_limit_retries : int
+        How many rate-limit answers in a row one request waits out before giving up.
+
+    Examples
+    --------
+    >>> RetryPolicy(retries=5, max_wait=60).backoff_delay(0, rng=random.Random(1)) <= 0.5
+    True
+    """
+
+    retries: int = 3
+    backoff: float = 0.5
+    backoff_max: float = 30.0
+    jitter: float = 0.5
+    max_wait: float = 900.0
+    rate_limit_retries: int = 10
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("retries", "rate_limit_retries"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+        for name in ("backoff", "backoff_max", "max_wait"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError(f"jitter must be between 0 and 1, got {self.jitter!r}")
+
+    def backoff_delay(self, attempt: int, *, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number `attempt` (0 for the first retry)."""
+        delay = min(self.backoff_max, self.backoff * 2 ** attempt)
+        return delay * (1 - self.jitter * (rng or self.rng).random())
+
+    def rate_limit_delay(self, retry_after: float | None, attempt: int) -> float | None:
+        """Seconds to wait after a rate-limit answer, or ``None`` to give up.
+
+        Without a ``Retry-After`` the wait backs off like a transient failure.
+        """
+        if attempt >= self.rate_limit_retries:
+            return None
+        if retry_after is None:
+            return self.backoff_delay(attempt)
+        return retry_after if retry_after <= self.max_wait else None

@@ -1,0 +1,181 @@
+"""Synchronous (blocking) versions of the client classes.
+
+* :class:`MixcloudSync`: :class:`~mixframe.Mixcloud` with blocking methods and ``with``.
+* :class:`MixcloudOAuthSync`: :class:`~mixframe.auth.MixcloudOAuth` with a blocking
+  ``access_token()``.
+* :class:`ResourceSync`, :class:`ResourceListSync`: what a :class:`MixcloudSync` returns; their
+  connection methods, targeted methods, ``load()``, ``next()`` and ``previous()`` block too,
+  and return sync objects again.
+
+Coroutines run on one private event loop in a background thread, never on the caller's. So
+the sync classes work the same in a script, in a worker thread, and inside a running event
+loop such as a Jupyter cell, on every supported Python, without patching asyncio (the
+``nest_asyncio`` approach is archived and breaks on current Pythons).
+
+Examples
+--------
+>>> with MixcloudSync() as mixcloud:                       # doctest: +SKIP
+...     user = mixcloud.get("spartacus")
+...     for follower in user.followers(limit=10):
+...         print(follower.name)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+import threading
+from typing import Any
+
+from .auth import MixcloudOAuth
+from .core import Mixcloud
+from .models import Resource, ResourceList
+
+__all__ = ["MixcloudOAuthSync", "MixcloudSync", "ResourceListSync", "ResourceSync"]
+
+
+class _LoopThread:
+    """A private event loop running forever in a daemon thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # After os.fork() the thread is gone from the child: start a new one.
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="mixframe-sync",
+                                          daemon=True)
+                thread.start()
+                self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            return self._loop
+
+    def run(self, coroutine: Any) -> Any:
+        """Run `coroutine` on the private loop and return its result, blocking."""
+        loop = self._running_loop()
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise RuntimeError("a blocking mixframe call was made from mixframe's own event "
+                               "loop; use the async API (await) there")
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # Ctrl-C in the caller stops the request too
+            raise
+
+
+_runner = _LoopThread()
+
+
+def _unwrap(value: Any) -> Any:
+    return object.__getattribute__(value, "_object") if isinstance(value, _SyncProxy) else value
+
+
+class _SyncProxy:
+    """Blocking proxy of an object with coroutine methods (see :func:`_make_sync`)."""
+
+    _wrapped_class: type = object
+    _options: dict[str, Any] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        args = tuple(_unwrap(arg) for arg in args)
+        kwargs = {**self._options, **{name: _unwrap(value) for name, value in kwargs.items()}}
+        object.__setattr__(self, "_object", self._wrapped_class(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        inner = object.__getattribute__(self, "_object")
+        attribute = getattr(inner, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        @functools.wraps(attribute)
+        def blocking(*args: Any, **kwargs: Any) -> Any:
+            result = _runner.run(attribute(*args, **kwargs))
+            return self if result is inner else result
+
+        return blocking
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(object.__getattribute__(self, "_object"), name, value)
+
+    def __dir__(self):
+        return dir(object.__getattribute__(self, "_object"))
+
+    def __repr__(self) -> str:
+        return repr(self._object)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._object[key]
+
+    def __iter__(self):
+        return iter(self._object)
+
+    def __len__(self) -> int:
+        return len(self._object)
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._object
+
+    def __bool__(self) -> bool:
+        return bool(self._object)
+
+    def __eq__(self, other: Any) -> bool:
+        return self._object == _unwrap(other)
+
+    def __hash__(self) -> int:
+        return hash(self._object)
+
+
+def _make_sync(cls: type, **options: Any) -> type:
+    """Return a synchronous version of `cls`, passing `options` as default keyword arguments
+    to its constructor."""
+    name = cls.__name__ + "Sync"
+    namespace = {"_wrapped_class": cls, "_options": options, "__doc__":
+                 f"Synchronous version of :class:`{cls.__module__}.{cls.__qualname__}`.",
+                 "__module__": __name__, "__qualname__": name}
+    return type(name, (_SyncProxy,), namespace)
+
+
+ResourceSync = _make_sync(Resource)
+ResourceListSync = _make_sync(ResourceList)
+MixcloudOAuthSync = _make_sync(MixcloudOAuth)
+# isinstance(x, Resource) holds for sync resources too.
+Resource.register(ResourceSync)
+ResourceList.register(ResourceListSync)
+
+
+def _sync_model(cls: type) -> type:
+    return cls if issubclass(cls, _SyncProxy) else _make_sync(cls)
+
+
+class _MixcloudSync(_make_sync(Mixcloud, resource_class=ResourceSync,
+                               resource_list_class=ResourceListSync)):
+    """Synchronous version of :class:`~mixframe.Mixcloud` without context management."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Custom model classes are honoured, made synchronous.
+        for option in ("resource_class", "resource_list_class"):
+            if option in kwargs:
+                kwargs[option] = _sync_model(kwargs[option])
+        super().__init__(*args, **kwargs)
+
+
+class MixcloudSync(_MixcloudSync):
+    """Synchronous version of :class:`~mixframe.Mixcloud` with synchronous context management.
+
+    Takes the same arguments. Every coroutine method blocks and returns its result; resources
+    and lists come back as :class:`ResourceSync` and :class:`ResourceListSync`.
+    """
+
+    def __enter__(self) -> MixcloudSync:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
