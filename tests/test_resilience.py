@@ -1,0 +1,137 @@
+"""Retries, rate limits and faults: reads survive, writes are not repeated blindly."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from mixframe import (AccessDict, Mixcloud, RateLimitError, RetryPolicy, ServerError,
+                      TransportError, sandbox)
+
+FAST = RetryPolicy(retries=6, backoff=0.001, backoff_max=0.01)
+
+
+def client_for(app, **options):
+    options.setdefault("retries", FAST)
+    return Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
+                    access_token=sandbox.TOKEN, **options)
+
+
+@pytest.mark.parametrize("fault", ["error_rate", "drop_rate", "truncate_rate"])
+async def test_reads_survive_transient_faults(fault):
+    app = sandbox.app(seed=3, **{fault: 0.3})
+    async with client_for(app, raise_exceptions=True) as client:
+        user = await client.get("spartacus")
+        page = await user.followers(limit=10)
+        keys = []
+        while page is not None:
+            keys += [item.key for item in page]
+            page = await page.next()
+        assert keys == app.world.connection_keys("/spartacus/followers/")
+        assert client.stats.retries > 0
+        assert client.stats.requests == app.request_count
+        faults = sum(1 for request in app.requests if request.fault)
+        assert faults == client.stats.retries
+
+
+async def test_transient_failures_exhaust_retries_and_raise_transport_error():
+    app = sandbox.app(seed=1, drop_rate=1.0)
+    async with client_for(app, retries=RetryPolicy(retries=2, backoff=0.001)) as client:
+        with pytest.raises(TransportError, match="GET .*/spartacus/.*failed") as caught:
+            await client.get("spartacus")  # raise_exceptions=False: no body to return
+        assert sandbox.TOKEN not in str(caught.value)
+    assert app.request_count == 3
+
+
+async def test_server_errors_after_retries_come_back_or_raise():
+    app = sandbox.app(seed=1, error_rate=1.0)
+    async with client_for(app, retries=RetryPolicy(retries=1, backoff=0.001)) as client:
+        result = await client.get("spartacus")
+        assert isinstance(result, AccessDict) and "error" in result
+        client._raise_exceptions = True
+        with pytest.raises(ServerError) as caught:
+            await client.get("spartacus")
+        assert caught.value.status >= 500
+    assert app.request_count == 4
+
+
+@pytest.mark.parametrize("fault", ["error_rate", "truncate_rate"])
+async def test_writes_are_not_retried_after_the_request_was_sent(fault):
+    app = sandbox.app(seed=1, **{fault: 1.0})
+    async with client_for(app) as client:
+        try:
+            await client.follow("spartacus")
+        except TransportError:
+            pass
+    assert app.request_count == 1
+
+
+async def test_writes_are_retried_when_the_connection_was_never_made():
+    attempts = []
+
+    def refuse_then_answer(request):
+        attempts.append(request)
+        if len(attempts) < 3:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"result": {"success": True, "message": "ok"}})
+
+    async with Mixcloud(transport=httpx.MockTransport(refuse_then_answer), access_token="t",
+                        retries=FAST) as client:
+        result = await client.follow("bob")
+    assert result.result.success and len(attempts) == 3
+
+
+async def test_rate_limit_is_waited_out_and_nothing_is_lost():
+    app = sandbox.app(seed=0, rate_limit=5)  # a burst of 5, then 5 per second
+    async with client_for(app) as client:
+        started = time.monotonic()
+        user = await client.get("spartacus")
+        page = await user.followers(limit=2)
+        keys = []
+        while page is not None:
+            keys += [item.key for item in page]
+            page = await page.next()
+        elapsed = time.monotonic() - started
+    limited = [r for r in app.requests if r.fault == "rate_limit"]
+    assert keys == app.world.connection_keys("/spartacus/followers/")
+    assert limited and all(r.status == 403 for r in limited)
+    assert client.stats.rate_limit_waits == len(limited)
+    assert elapsed >= client.stats.waited_s >= 1  # Retry-After is honoured (whole seconds)
+
+
+async def test_rate_limit_longer_than_max_wait_surfaces_at_once():
+    app = sandbox.app(seed=0, rate_limit=0.01)  # one request per 100 s
+    async with client_for(app, max_wait=5, raise_exceptions=True) as client:
+        await client.get("spartacus")
+        started = time.monotonic()
+        with pytest.raises(RateLimitError) as caught:
+            await client.get("spartacus")
+        assert time.monotonic() - started < 2
+    assert caught.value.retry_after > 5 and caught.value.status == 403
+
+
+async def test_rate_limit_waits_are_logged_without_the_token(caplog):
+    caplog.set_level("DEBUG", logger="mixframe")
+    app = sandbox.app(seed=0, rate_limit=3, error_rate=0.5)
+    async with client_for(app) as client:
+        for _ in range(6):
+            await client.get("spartacus")
+    assert any("rate limited" in record.getMessage() for record in caplog.records)
+    assert any("retry" in record.getMessage() for record in caplog.records)
+    assert all(sandbox.TOKEN not in record.getMessage() for record in caplog.records)
+
+
+def test_retry_policy_validates_and_backs_off_exponentially():
+    with pytest.raises(ValueError, match="retries must be an int >= 0"):
+        RetryPolicy(retries=-1)
+    with pytest.raises(ValueError, match="jitter"):
+        RetryPolicy(jitter=2)
+    policy = RetryPolicy(backoff=1, backoff_max=8, jitter=0)
+    assert [policy.backoff_delay(n) for n in range(5)] == [1, 2, 4, 8, 8]
+    jittered = RetryPolicy(backoff=1, jitter=0.5)
+    assert all(0.5 <= jittered.backoff_delay(0) <= 1 for _ in range(50))
+    assert policy.rate_limit_delay(452, 0) == 452
+    assert RetryPolicy(max_wait=60).rate_limit_delay(452, 0) is None
+    assert RetryPolicy(rate_limit_retries=2).rate_limit_delay(1, 2) is None
