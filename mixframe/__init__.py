@@ -4,6 +4,7 @@
 
 * :class:`Mixcloud` (async) and :class:`MixcloudSync` (blocking) reach every API endpoint;
 * :class:`MixcloudOAuth` (and :class:`MixcloudOAuthSync`) run the OAuth flow;
+* :func:`crawl` walks lists and connections into pandas tables, resumably;
 * :mod:`mixframe.sandbox` is a local Mixcloud API to test against, offline.
 """
 
@@ -11,11 +12,14 @@ from .auth import MixcloudOAuth
 from .constants import (API_ROOT, DESCRIPTION_MAX_SIZE, MIXCLOUD_ROOT, MP3_MAX_SIZE,
                         OAUTH_ROOT, OEMBED_ROOT, PICTURE_MAX_SIZE, TAG_MAX_COUNT)
 from .core import Mixcloud
+from .crawler import CrawlResult, acrawl, crawl, read_crawl
+from .defaults import get_default_client, set_default_client
 from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthError,
                          NotFoundError, RateLimitError, ServerError, TransportError)
 from .models import AccessDict, AccessList, Resource, ResourceList
 from .retry import RetryPolicy
 from .sync import MixcloudOAuthSync, MixcloudSync, ResourceListSync, ResourceSync
+from . import accessor as _accessor  # registers the df.mixcloud accessor
 
 __version__ = "0.1.0"
 
@@ -24,6 +28,7 @@ __all__ = [
     "AccessDict",
     "AccessList",
     "AuthError",
+    "CrawlResult",
     "DESCRIPTION_MAX_SIZE",
     "DecodeError",
     "MIXCLOUD_ROOT",
@@ -48,4 +53,9 @@ __all__ = [
     "TAG_MAX_COUNT",
     "TransportError",
     "__version__",
+    "acrawl",
+    "crawl",
+    "get_default_client",
+    "read_crawl",
+    "set_default_client",
 ]

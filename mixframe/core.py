@@ -13,11 +13,12 @@ policy, and logs URLs with secrets masked. The transport is the I/O seam: pass `
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import logging
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -125,6 +126,9 @@ class Mixcloud:
         Longest rate-limit wait honoured, in seconds (overrides the policy's ``max_wait``).
     transport : httpx.AsyncBaseTransport, optional
         Transport for the session the client creates (e.g. the in-process sandbox).
+    on_wait : callable, optional
+        Called as ``on_wait(seconds, reason)`` before each rate-limit wait, to show it (the
+        crawler's progress bar does). Waits are logged on the ``mixframe`` logger anyway.
 
     Examples
     --------
@@ -152,7 +156,8 @@ class Mixcloud:
                  loop: Any = None, timeout: Any = _UNSET,
                  upload_timeout: Any = DEFAULT_UPLOAD_TIMEOUT,
                  retries: int | RetryPolicy = 3, max_wait: float | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 on_wait: Callable[[float, str], Any] | None = None) -> None:
         if loop is not None:
             warnings.warn("the loop argument is ignored: the client runs on the running loop",
                           DeprecationWarning, stacklevel=2)
@@ -192,6 +197,7 @@ class Mixcloud:
         if max_wait is not None:
             policy = RetryPolicy(**{**policy.__dict__, "max_wait": max_wait})
         self._retry = policy
+        self.on_wait = on_wait
         self.stats = ClientStats()
 
     @staticmethod
@@ -339,6 +345,8 @@ class Mixcloud:
                 logger.log(logging.WARNING if delay >= 5 else logging.INFO,
                            "rate limited by Mixcloud on %s %s; waiting %.1f s", method, shown,
                            delay)
+                if self.on_wait is not None:
+                    self.on_wait(delay, f"rate limited by Mixcloud on {method} {shown}")
                 await asyncio.sleep(delay)
                 continue
             if status >= 500 and not write and failures < self._retry.retries:
@@ -426,6 +434,23 @@ class Mixcloud:
                                            raise_errors=raise_errors)
         return result if "error" in result.data else result.data
 
+    async def _get_raw(self, url: str) -> tuple[str, dict[str, Any]]:
+        """GET the absolute API `url` (``metadata=1`` and the token added) and return the raw
+        body and its plain JSON decoding (timestamps left as strings). Any error answer raises
+        its typed exception, whatever ``raise_exceptions`` says."""
+        full = self._with_token(_urls.merge_query(self._absolute(url), {"metadata": 1}))
+        response = await self._send("GET", full)
+        text = response.text
+        try:
+            data = json.loads(text) if response.status_code < 400 else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or "error" in data:
+            await self._native_result(response, raise_errors=True)
+            raise DecodeError(_decode_error(response), status=response.status_code,
+                              url=_urls.redact(full))
+        return text, data
+
     # -- reading ------------------------------------------------------------------------
 
     async def get(self, url: str, *, relative: bool = True, create_connections: bool = True,
@@ -454,9 +479,13 @@ class Mixcloud:
         if isinstance(data, AccessDict):
             return data
         if isinstance(data.get("data"), list):
-            return self._resource_list_class(data, mixcloud=self)
-        return self._resource_class(data, full=True, create_connections=create_connections,
-                                    mixcloud=self)
+            result = self._resource_list_class(data, mixcloud=self)
+        else:
+            result = self._resource_class(data, full=True, create_connections=create_connections,
+                                          mixcloud=self)
+        source = self._build_url(url) if relative else self._absolute(url)
+        result.source_url = _urls.merge_query(source, {**params, "metadata": 1})
+        return result
 
     @personal
     async def me(self) -> Any:

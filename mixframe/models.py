@@ -67,6 +67,9 @@ class AccessDict(_WrapMixin, UserDict):
     ('Bob', 's.jpg')
     """
 
+    #: URL the response was fetched from, without the access token (``None`` if unknown).
+    source_url: str | None = None
+
     def __init__(self, data: Any = None, *, mixcloud: Any = None) -> None:
         self.data = data if isinstance(data, dict) else dict(data or {})
         self.mixcloud = mixcloud
@@ -208,6 +211,21 @@ class Resource(AccessDict):
         key = f" {self.data['key']!r}" if "key" in self.data else ""
         return f"<{type(self).__name__}{label}{key}>"
 
+    def to_frame(self, *, side_tables: bool = False, all_pictures: bool = False):
+        """Return this resource as a one-row DataFrame (see :func:`mixframe.frames.to_frame`).
+
+        Examples
+        --------
+        >>> Resource({"key": "/bob/", "type": "user", "name": "Bob"}).to_frame()[["key", "name"]]
+             key  name
+        0  /bob/   Bob
+        """
+        from . import frames
+
+        return frames.to_frame([self.data], type=self.data.get("type"),
+                               source={"url": self.source_url}, side_tables=side_tables,
+                               all_pictures=all_pictures)
+
     async def load(self, *, force: bool = False) -> Resource:
         """Load full resource information from its detail page and return ``self``.
 
@@ -275,6 +293,18 @@ class ResourceList(AccessDict):
     def __repr__(self) -> str:
         name = self.data.get("name")
         return f"<{type(self).__name__} {name!r}>" if name else f"<{type(self).__name__}>"
+
+    def to_frame(self, *, side_tables: bool = False, all_pictures: bool = False):
+        """Return the items of this page as a DataFrame, one row per item.
+
+        ``attrs["mixcloud"]`` records the list's name, its ``next``/``previous`` links and the
+        URL it came from, without the access token; ``df.mixcloud.next_page()`` follows them.
+        See :func:`mixframe.frames.page_frame`.
+        """
+        from . import frames
+
+        return frames.page_frame(self.data, url=self.source_url, side_tables=side_tables,
+                                 all_pictures=all_pictures)
 
     def _paging_url(self, where: str) -> str | None:
         paging = self.data.get("paging")

@@ -1,0 +1,540 @@
+"""The crawler: walk resources, their connections and every page of each list into tables.
+
+:func:`crawl` (blocking) and :func:`acrawl` (``await``) start from seeds, fetch their details,
+then walk the requested connections breadth first, ``depth`` hops out, following
+``paging.next`` to the end of every list. Every raw page is committed to an SQLite store as it
+arrives; the tables are derived from the stored pages, so an interrupted crawl (Ctrl-C, a
+crash, ``kill -9``) resumes where it stopped with the same call: no stored page is fetched
+again, nothing is lost or duplicated.
+
+Examples
+--------
+>>> result = crawl(["spartacus"], connections=["followers", "cloudcasts"],
+...                store="spartacus.sqlite")                       # doctest: +SKIP
+>>> result.users.head()                                            # doctest: +SKIP
+>>> result.edges.groupby("connection").size()                      # doctest: +SKIP
+>>> result.to_parquet("out/")                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+
+from . import _urls, frames
+from .core import Mixcloud
+from .exceptions import MixcloudError
+
+__all__ = ["CONNECTIONS", "CrawlResult", "acrawl", "crawl", "read_crawl"]
+
+#: Connections the crawler can follow, by resource type.
+CONNECTIONS: dict[str, tuple[str, ...]] = {
+    "user": ("cloudcasts", "comments", "favorites", "feed", "followers", "following",
+             "listens", "playlists"),
+    "cloudcast": ("comments", "favorites", "listeners", "similar"),
+    "tag": ("popular", "hot", "new"),
+    "category": ("cloudcasts", "users", "userpick-cloudcasts", "userpick-users"),
+}
+#: Table of each resource type in a :class:`CrawlResult`.
+TABLES = {"user": "users", "cloudcast": "cloudcasts", "tag": "tags", "comment": "comments",
+          "feed": "feed", "playlist": "playlists", "category": "categories"}
+_FEED_TYPES = {"upload", "listen", "favorite", "follow", "repost"}
+_EDGE_COLUMNS = {"source_key": "string", "connection": "string", "target_key": "string",
+                 "position": "Int64"}
+_FAILURE_COLUMNS = {"url": "string", "status": "Int64", "error": "string"}
+_MAX_PAGE = 100
+
+
+def _table_type(item_type: Any) -> str:
+    if item_type in _FEED_TYPES:
+        return "feed"
+    return item_type if isinstance(item_type, str) and item_type else "other"
+
+
+def _check_connections(connections: Any) -> dict[str, tuple[str, ...]]:
+    """Return the connections to follow per type, checking every name."""
+    known = {name for names in CONNECTIONS.values() for name in names}
+    if connections is None:
+        return {}
+    if isinstance(connections, str):
+        connections = [name.strip() for name in connections.split(",") if name.strip()]
+    if isinstance(connections, Mapping):
+        per_type = {}
+        for kind, names in connections.items():
+            if kind not in CONNECTIONS:
+                raise ValueError(f"connections: unknown resource type {kind!r}; known: "
+                                 f"{', '.join(CONNECTIONS)}")
+            names = [names] if isinstance(names, str) else list(names)
+            unknown = [name for name in names if name not in CONNECTIONS[kind]]
+            if unknown:
+                raise ValueError(f"connections: {kind} has no connection {unknown[0]!r}; "
+                                 f"it has {', '.join(CONNECTIONS[kind])}")
+            per_type[kind] = tuple(dict.fromkeys(names))
+        return per_type
+    if not isinstance(connections, Iterable):
+        raise TypeError("connections must be a list of names or a dict of lists by type")
+    names = list(dict.fromkeys(connections))
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"connections must be names (str), got {name!r}")
+        if name not in known:
+            raise ValueError(f"connections: unknown connection {name!r}; known: "
+                             f"{', '.join(sorted(known))}")
+    return {kind: tuple(name for name in names if name in valid)
+            for kind, valid in CONNECTIONS.items()}
+
+
+def _seed_key(seed: Any) -> str:
+    if hasattr(seed, "data") and isinstance(getattr(seed, "data"), dict):
+        seed = seed.data.get("key")
+    if not isinstance(seed, str) or not seed.strip():
+        raise ValueError(f"a seed must be a key, a URL or a resource, got {seed!r}")
+    if seed.startswith(("http://", "https://")):
+        seed = urlsplit(seed).path
+    return _urls.normalize_key(seed)
+
+
+def _strip_secrets(url: str) -> str:
+    """`url` without the values that must never be stored (access token, secrets)."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name not in _urls.SECRET_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class _Store:
+    """Raw pages, failures and the crawl's identity in SQLite, committed page by page."""
+
+    _SCHEMA = """
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS pages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            url TEXT NOT NULL UNIQUE,
+            source_key TEXT,
+            connection TEXT,
+            position INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS failures (
+            url TEXT PRIMARY KEY, status INTEGER, error TEXT NOT NULL);
+        CREATE TEMP TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY);
+    """
+
+    def __init__(self, path: str | os.PathLike | None) -> None:
+        self.path = path
+        target = ":memory:" if path is None else os.fspath(path)
+        if path is not None:
+            parent = Path(target).resolve().parent
+            if not parent.is_dir():
+                raise FileNotFoundError(f"store: directory {str(parent)!r} does not exist")
+        try:
+            self.db = sqlite3.connect(target, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(self._SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise ValueError(f"store {target!r} is not a mixframe crawl store: {error}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def claim(self, identity: dict[str, Any], *, resume: bool) -> None:
+        """Tie the store to this crawl; refuse one that holds another crawl."""
+        wanted = json.dumps(identity, sort_keys=True)
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'crawl'").fetchone()
+        if row is not None and row[0] != wanted and resume:
+            held = json.loads(row[0])
+            raise ValueError(
+                f"store {os.fspath(self.path)!r} holds another crawl (seeds {held['seeds']}, "
+                f"connections {held['connections']}, depth {held['depth']}); use another "
+                "path, or resume=False to start it over")
+        if row is None or row[0] != wanted or not resume:
+            with self.db:
+                self.db.execute("DELETE FROM pages")
+                self.db.execute("DELETE FROM failures")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('crawl', ?)", (wanted,))
+
+    def page(self, url: str) -> str | None:
+        row = self.db.execute("SELECT body FROM pages WHERE url = ?", (url,)).fetchone()
+        return None if row is None else row[0]
+
+    def put(self, url: str, source_key: str | None, connection: str | None, position: int,
+            body: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO pages (url, source_key, connection, "
+                            "position, body) VALUES (?, ?, ?, ?, ?)",
+                            (url, source_key, connection, position, body))
+            self.db.execute("DELETE FROM failures WHERE url = ?", (url,))
+
+    def fail(self, url: str, status: int | None, error: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)",
+                            (url, status, error))
+
+    def first_sighting(self, key: str) -> bool:
+        """Record `key` as stored; whether it was new in this run."""
+        return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (key,)).rowcount == 1
+
+    def pages(self) -> Iterator[tuple[str | None, str | None, int, str]]:
+        yield from self.db.execute(
+            "SELECT source_key, connection, position, body FROM pages ORDER BY seq")
+
+    def failures(self) -> pd.DataFrame:
+        rows = self.db.execute("SELECT url, status, error FROM failures ORDER BY url").fetchall()
+        return _typed_frame(rows, _FAILURE_COLUMNS)
+
+
+def _typed_frame(rows: list, columns: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    return frame.astype(columns)
+
+
+class _Crawl:
+    """One run of a crawl: breadth first, a level at a time, bounded concurrency."""
+
+    def __init__(self, client: Mixcloud, store: _Store, seeds: list[str],
+                 per_type: dict[str, tuple[str, ...]], *, depth: int, max_items: int | None,
+                 page_size: int, concurrency: int, progress: Any) -> None:
+        self.client, self.store, self.seeds = client, store, seeds
+        self.per_type, self.depth, self.max_items = per_type, depth, max_items
+        self.page_size, self.concurrency, self.progress = page_size, concurrency, progress
+        self.items = self.pages = self.pages_from_store = 0
+        self.full = False
+
+    async def run(self) -> None:
+        frontier: list[tuple[str, str, dict[str, str]]] = []
+        await self._pool([self._seed(key, frontier) for key in self.seeds])
+        for level in range(1, self.depth + 1):
+            walks = []
+            for key, kind, urls in frontier:
+                for name in self.per_type.get(kind, ()):
+                    url = urls.get(name) or self.client._build_url(f"{key}{name}")
+                    walks.append((key, name, _urls.merge_query(url, {"limit": self.page_size})))
+            frontier = []
+            found = frontier if level < self.depth else None
+            await self._pool([self._walk(*walk, found) for walk in walks])
+            if self.full or not frontier:
+                break
+
+    async def _pool(self, jobs: list) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        for job in jobs:
+            queue.put_nowait(job)
+
+        async def worker() -> None:
+            while not queue.empty() and not self.full:
+                await queue.get_nowait()
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(jobs)))))
+        finally:
+            while not queue.empty():  # jobs never started: close them quietly
+                queue.get_nowait().close()
+
+    async def _fetch(self, url: str, source_key: str | None, connection: str | None,
+                     position: int) -> dict[str, Any] | None:
+        stored_url = _strip_secrets(url)
+        body = self.store.page(stored_url)
+        if body is not None:
+            self.pages_from_store += 1
+            data = json.loads(body)
+        else:
+            try:
+                body, data = await self.client._get_raw(url)
+            except (MixcloudError, ValueError) as error:
+                status = getattr(error, "status", None)
+                self.store.fail(stored_url, status, str(error))
+                return None
+            self.store.put(stored_url, source_key, connection, position, body)
+            self.pages += 1
+        if self.progress is not None:
+            self.progress.update(1)
+            self.progress.set_postfix(items=self.items, requests=self.client.stats.requests,
+                                      refresh=False)
+        return data
+
+    def _take(self, records: list, found: list | None) -> list:
+        """Count the new resources among `records`, up to max_items; queue them for `found`."""
+        for record in records:
+            key = record.get("key") if isinstance(record, dict) else None
+            if not isinstance(key, str) or not self.store.first_sighting(key):
+                continue
+            if self.max_items is not None and self.items >= self.max_items:
+                self.full = True
+                break
+            self.items += 1
+            if found is not None and record.get("type") in self.per_type:
+                connections = (record.get("metadata") or {}).get("connections") or {}
+                found.append((key, record["type"], connections))
+        return records
+
+    async def _seed(self, key: str, frontier: list) -> None:
+        data = await self._fetch(self.client._build_url(key), None, None, 0)
+        if data is not None:
+            self._take([data], frontier)
+
+    async def _walk(self, source_key: str, connection: str, url: str,
+                    found: list | None) -> None:
+        position, seen_urls = 0, set()
+        while url and not self.full and url not in seen_urls:
+            seen_urls.add(url)
+            data = await self._fetch(url, source_key, connection, position)
+            if data is None:
+                return
+            items = data.get("data") if isinstance(data.get("data"), list) else []
+            self._take(items, found)
+            if not items:
+                return
+            position += len(items)
+            paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
+            url = paging.get("next")
+
+
+def _tables(store: _Store, max_items: int | None) -> tuple[dict[str, pd.DataFrame],
+                                                           pd.DataFrame]:
+    """Derive the resource tables and the edges from the stored pages, in arrival order."""
+    records: dict[str, list[dict]] = {}
+    kept: set[str] = set()
+    edges = []
+    for source_key, connection, position, body in store.pages():
+        data = json.loads(body)
+        items = [data] if connection is None else (data.get("data") or [])
+        for index, item in enumerate(items):
+            key = item.get("key") if isinstance(item, dict) else None
+            if not isinstance(key, str):
+                continue
+            if key not in kept and (max_items is None or len(kept) < max_items):
+                kept.add(key)
+                records.setdefault(_table_type(item.get("type")), []).append(item)
+            if connection is not None and key in kept:
+                edges.append((source_key, connection, key, position + index))
+    tables = {TABLES.get(kind, kind): frames.to_frame(rows, type=None if kind == "other"
+                                                      else kind)
+              for kind, rows in records.items()}
+    return tables, _typed_frame(edges, _EDGE_COLUMNS)
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl collected.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        One table per resource type met (``users``, ``cloudcasts``, ``tags``, ``comments``,
+        ``feed``...); each is also an attribute (``result.users``). A type not met gives an
+        empty table with the type's columns.
+    edges : DataFrame
+        ``source_key``, ``connection``, ``target_key``, ``position`` (the target's index in the
+        source's list): one row per list entry.
+    failures : DataFrame
+        ``url`` (secrets removed), ``status``, ``error``: URLs that still failed after the
+        client's retries. Nothing failed silently.
+    stats : dict
+        ``requests``, ``pages``, ``pages_from_store``, ``items``, ``edges``, ``failures``,
+        ``retries``, ``rate_limit_waits``, ``elapsed_s``.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    edges: pd.DataFrame
+    failures: pd.DataFrame
+    stats: dict[str, Any]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        kinds = {table: kind for kind, table in TABLES.items()}
+        if name in kinds:
+            return frames.to_frame([], type=kinds[name])
+        raise AttributeError(f"'CrawlResult' object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(frame)}" for name, frame in self.tables.items())
+        return (f"<CrawlResult {sizes}, edges={len(self.edges)}, "
+                f"failures={len(self.failures)}>")
+
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        return {**self.tables, "edges": self.edges, "failures": self.failures}
+
+    def _write(self, directory: str | os.PathLike, suffix: str, write) -> Path:
+        folder = Path(directory)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, frame in self._frames().items():
+                write(frame, folder / f"{name}.{suffix}")
+            (folder / "stats.json").write_text(json.dumps(self.stats, indent=2))
+        except OSError as error:
+            raise OSError(f"cannot write the crawl to {str(folder)!r}: {error.strerror or error}"
+                          ) from error
+        return folder
+
+    def to_parquet(self, directory: str | os.PathLike) -> Path:
+        """Write one Parquet file per table (and ``stats.json``) into `directory`."""
+        return self._write(directory, "parquet", lambda frame, path: frame.to_parquet(path))
+
+    def to_csv(self, directory: str | os.PathLike) -> Path:
+        """Write one CSV file per table (and ``stats.json``) into `directory`."""
+        return self._write(directory, "csv", lambda frame, path: frame.to_csv(path, index=False))
+
+
+def read_crawl(directory: str | os.PathLike) -> CrawlResult:
+    """Load a crawl written by :meth:`CrawlResult.to_parquet` or :meth:`CrawlResult.to_csv`,
+    with the same dtypes."""
+    folder = Path(directory)
+    files = {path.stem: path for path in folder.glob("*.parquet")}
+    if not files:
+        files = {path.stem: path for path in folder.glob("*.csv")}
+    if "edges" not in files:
+        raise FileNotFoundError(f"no crawl written in {str(folder)!r} (no edges.parquet or "
+                                "edges.csv)")
+    kinds = {table: kind for kind, table in TABLES.items()}
+
+    def load(name: str, path: Path) -> pd.DataFrame:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        if name == "edges":
+            return pd.read_csv(path).astype(_EDGE_COLUMNS)
+        if name == "failures":
+            return pd.read_csv(path).astype(_FAILURE_COLUMNS)
+        return frames.read_csv(path, type=kinds.get(name))
+
+    loaded = {name: load(name, path) for name, path in files.items()}
+    stats_file = folder / "stats.json"
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    edges, failures = loaded.pop("edges"), loaded.pop("failures", _typed_frame([], _FAILURE_COLUMNS))
+    return CrawlResult(loaded, edges, failures, stats)
+
+
+def _progress_bar(progress: Any):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="crawl", unit=" pages", dynamic_ncols=True)
+
+
+async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
+                 max_items: int | None = None, page_size: int = _MAX_PAGE,
+                 concurrency: int = 8, store: str | os.PathLike | None = None,
+                 resume: bool = True, progress: bool = True, client: Any = None,
+                 **client_options: Any) -> CrawlResult:
+    """Crawl from `seeds`, following `connections` `depth` hops out (see :func:`crawl`)."""
+    seed_keys = [_seed_key(seed) for seed in
+                 ([seeds] if isinstance(seeds, str) or hasattr(seeds, "data") else list(seeds))]
+    if not seed_keys:
+        raise ValueError("seeds must name at least one resource")
+    per_type = _check_connections(connections)
+    for name, value, minimum in (("depth", depth, 0), ("page_size", page_size, 1),
+                                 ("concurrency", concurrency, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    if page_size > _MAX_PAGE:
+        raise ValueError(f"page_size must be at most {_MAX_PAGE} (the API's largest page)")
+    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int)
+                                  or max_items < 1):
+        raise ValueError(f"max_items must be an int >= 1 or None, got {max_items!r}")
+    if client is not None and client_options:
+        raise TypeError(f"pass either client or client options ({', '.join(client_options)})")
+    inner = getattr(client, "_object", client)  # a MixcloudSync's async client
+    own_client = inner is None
+    if own_client:
+        inner = Mixcloud(**client_options)
+    elif not isinstance(inner, Mixcloud):
+        raise TypeError(f"client must be a Mixcloud or MixcloudSync, got {type(client).__name__}")
+    identity = {"seeds": seed_keys, "connections": {k: list(v) for k, v in per_type.items()},
+                "depth": depth, "max_items": max_items, "page_size": page_size,
+                "api_root": inner._api_root}
+    storage = _Store(store)
+    bar = _progress_bar(progress)
+    previous_on_wait = inner.on_wait
+    if bar is not None:
+        inner.on_wait = lambda seconds, reason: bar.write(f"{reason}: waiting {seconds:.0f} s",
+                                                          file=sys.stderr)
+    before = (inner.stats.requests, inner.stats.retries, inner.stats.rate_limit_waits)
+    started = time.monotonic()
+    try:
+        storage.claim(identity, resume=resume)
+        run = _Crawl(inner, storage, seed_keys, per_type, depth=depth, max_items=max_items,
+                     page_size=page_size, concurrency=concurrency, progress=bar)
+        await run.run()
+        tables, edges = _tables(storage, max_items)
+        failures = storage.failures()
+    finally:
+        inner.on_wait = previous_on_wait
+        if bar is not None:
+            bar.close()
+        storage.close()
+        if own_client:
+            await inner.close()
+    stats = {"requests": inner.stats.requests - before[0], "pages": run.pages,
+             "pages_from_store": run.pages_from_store,
+             "items": sum(len(frame) for frame in tables.values()), "edges": len(edges),
+             "failures": len(failures), "retries": inner.stats.retries - before[1],
+             "rate_limit_waits": inner.stats.rate_limit_waits - before[2],
+             "elapsed_s": round(time.monotonic() - started, 3)}
+    return CrawlResult(tables, edges, failures, stats)
+
+
+def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int | None = None,
+          page_size: int = _MAX_PAGE, concurrency: int = 8,
+          store: str | os.PathLike | None = None, resume: bool = True, progress: bool = True,
+          client: Any = None, **client_options: Any) -> CrawlResult:
+    """Crawl Mixcloud from `seeds` into tables.
+
+    Blocks until done; works in scripts and in notebook cells alike (it runs on mixframe's
+    private event loop). Use :func:`acrawl` to ``await`` it instead.
+
+    Parameters
+    ----------
+    seeds : str, resource, or list of them
+        Keys (``"spartacus"``), website or API URLs, or resources. Each is fetched in full.
+    connections : list of str, or dict of type to list of str
+        Connections to follow: for every resource type that has them
+        (``["followers", "cloudcasts"]``), or per type (``{"user": ["followers"],
+        "cloudcast": ["comments"]}``). See :data:`CONNECTIONS`.
+    depth : int
+        Hops from the seeds: 0 fetches only the seeds, 1 (default) also the items of their
+        connections, 2 the connections of those items too, and so on.
+    max_items : int, optional
+        Most resources stored, seeds included.
+    page_size : int
+        Items per page requested (the API serves at most 100).
+    concurrency : int
+        Lists walked at the same time.
+    store : path, optional
+        SQLite file keeping the raw pages as they arrive. With ``resume=True`` (default) the
+        same call continues an interrupted crawl without fetching any stored page again;
+        ``resume=False`` starts it over. A store of another crawl is refused.
+    progress : bool
+        Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
+        a line for every rate-limit wait.
+    client : Mixcloud or MixcloudSync, optional
+        Client to crawl with; otherwise one is made from `client_options` (``access_token``,
+        ``api_root``, ``retries``, ``transport``...) and closed at the end.
+
+    Returns
+    -------
+    CrawlResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad arguments (unknown connection names, negative depth...), before any request.
+    """
+    from .sync import _runner
+
+    return _runner.run(acrawl(seeds, connections=connections, depth=depth, max_items=max_items,
+                              page_size=page_size, concurrency=concurrency, store=store,
+                              resume=resume, progress=progress, client=client,
+                              **client_options))
