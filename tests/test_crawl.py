@@ -190,11 +190,23 @@ def test_a_killed_crawl_process_resumes_with_nothing_lost(tmp_path):
                            **sandbox.roots({url!r}))
             print(result.stats["pages_from_store"], result.stats["requests"])
             """)
-        for pause in (1.0, 1.5):
-            crawler = subprocess.Popen([sys.executable, "-c", script])
-            time.sleep(pause)
+        def stored_pages():
+            try:
+                with sqlite3.connect(store) as db:
+                    return db.execute("SELECT count(*) FROM pages").fetchone()[0]
+            except sqlite3.Error:  # not created yet
+                return 0
+
+        for kill_after in (5, 25):  # pages stored before the kill
+            crawler = subprocess.Popen([sys.executable, "-c", script],
+                                       stdout=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while stored_pages() < kill_after and time.monotonic() < deadline \
+                    and crawler.poll() is None:
+                time.sleep(0.02)
             crawler.send_signal(signal.SIGKILL)
             crawler.wait()
+        assert stored_pages() >= 25
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               timeout=300)
         assert done.returncode == 0, done.stderr
