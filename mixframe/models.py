@@ -21,6 +21,7 @@ from collections import UserDict, UserList
 from typing import Any
 
 from .decorators import paginated
+from .html import resource_html, resource_list_html
 from ._urls import normalize_key
 
 __all__ = ["AccessDict", "AccessList", "Resource", "ResourceList"]
@@ -211,6 +212,9 @@ class Resource(AccessDict):
         key = f" {self.data['key']!r}" if "key" in self.data else ""
         return f"<{type(self).__name__}{label}{key}>"
 
+    def _repr_html_(self) -> str:
+        return resource_html(self.data)
+
     def to_frame(self, *, side_tables: bool = False, all_pictures: bool = False):
         """Return this resource as a one-row DataFrame (see :func:`mixframe.frames.to_frame`).
 
@@ -293,6 +297,9 @@ class ResourceList(AccessDict):
     def __repr__(self) -> str:
         name = self.data.get("name")
         return f"<{type(self).__name__} {name!r}>" if name else f"<{type(self).__name__}>"
+
+    def _repr_html_(self) -> str:
+        return resource_list_html(self.data)
 
     def to_frame(self, *, side_tables: bool = False, all_pictures: bool = False):
         """Return the items of this page as a DataFrame, one row per item.

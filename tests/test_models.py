@@ -113,3 +113,12 @@ def test_models_pickle_and_copy():
     page = pickle.loads(pickle.dumps(ResourceList(LIST, mixcloud=client)))
     assert page == LIST
     assert copy.copy(user).name == "Bob"
+
+
+def test_rich_and_plain_reprs():
+    user = Resource({**USER, "name": "<b>Bob</b>", "follower_count": 12345}, mixcloud=None)
+    html = user._repr_html_()
+    assert "&lt;b&gt;Bob&lt;/b&gt;" in html and "<b>Bob</b>" not in html and "/bob/" in html
+    page = ResourceList(LIST, mixcloud=None)
+    assert "Bob&#x27;s followers" in page._repr_html_() and "3 items" in page._repr_html_()
+    assert len(repr(user)) < 80 and len(repr(page)) < 80

@@ -1,0 +1,799 @@
+"""Notebook widgets: log in to Mixcloud with OAuth, and play shows.
+
+* :class:`LoginWidget` walks a user through OAuth inside a notebook and makes the logged-in
+  :class:`~mixframe.MixcloudSync` mixframe's default client.
+* :func:`player` embeds the Mixcloud player for one show, :func:`gallery` several in a grid;
+  both also show the title and link as plain text for front ends that strip iframes.
+  :func:`player_html` gives the player's HTML alone.
+
+Examples
+--------
+In a notebook cell::
+
+    from mixframe.widgets import LoginWidget, player
+
+    login = LoginWidget("my-client-id", "my-client-secret",
+                        "https://example.com/mixcloud-callback/")
+    login      # click the link, paste the address you land on, click "Log in"
+
+then, once logged in::
+
+    login.client.me().name              # also mixframe.get_default_client()
+    player("/spartacus/party-time/", light=True)
+"""
+
+from __future__ import annotations
+
+import http.server
+import itertools
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from html import escape as _html_escape
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import ipywidgets
+
+from . import _urls
+from .constants import MIXCLOUD_ROOT, OAUTH_ROOT
+from .decorators import check_bool, check_int
+from .defaults import set_default_client
+from .exceptions import MixcloudError, MixcloudOAuthError, TransportError
+from .models import ResourceList
+from .sync import MixcloudOAuthSync, MixcloudSync
+
+__all__ = ["Gallery", "LoginWidget", "Player", "gallery", "player", "player_html"]
+
+#: The Mixcloud player widget, embedded in an iframe.
+WIDGET_URL = "https://www.mixcloud.com/widget/iframe/"
+#: Most shows :func:`gallery` renders unless told otherwise.
+GALLERY_MAX_ITEMS = 12
+
+_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
+_CSS_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(%|px)?")
+_MIXCLOUD_HOSTS = ("mixcloud.com", "www.mixcloud.com", "m.mixcloud.com")
+_FONT = "font-family:sans-serif"
+
+
+def _escape(value: Any) -> str:
+    return _html_escape(str(value), quote=True)
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+class _LoginProblem(Exception):
+    """A login failure to show to the user, with a message safe to show."""
+
+
+def _check_text(name: str, value: Any, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty")
+    return value.strip()
+
+
+class _CallbackServer:
+    """A one-shot HTTP server on 127.0.0.1 catching the OAuth redirect at ``/callback``.
+
+    It runs in a daemon thread. `on_callback` receives the full URL of each ``/callback``
+    request carrying a ``code`` or an ``error`` and returns the text of the page shown in the
+    browser and whether the server is done; the server stops then (after the first successful
+    login), or on :meth:`stop`.
+    """
+
+    def __init__(self, on_callback: Any, port: int = 0) -> None:
+        self._on_callback = on_callback
+        self._done = threading.Event()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                if parts.path.rstrip("/") != "/callback" or not (
+                        "code" in query or "error" in query):
+                    self._answer(404, "mixframe: nothing here. Waiting for Mixcloud's redirect "
+                                      "to /callback.")
+                    return
+                try:
+                    text, finished = server._on_callback(f"{server.redirect_uri}?{parts.query}")
+                except Exception:  # the widget shows its own errors; keep the page generic
+                    text, finished = "mixframe: the login failed; see the notebook.", False
+                if finished:
+                    server._done.set()
+                self._answer(200, text)
+
+            def _answer(self, status: int, text: str) -> None:
+                body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                        f"<title>mixframe login</title></head><body style=\"{_FONT}\">"
+                        f"<p>{_escape(text)}</p></body></html>").encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Referrer-Policy", "no-referrer")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # request lines hold the OAuth code: never print them
+
+        self._httpd = http.server.HTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.timeout = 0.2
+        self.port: int = self._httpd.server_address[1]
+        self.redirect_uri = f"http://127.0.0.1:{self.port}/callback"
+        self._thread = threading.Thread(target=self._serve, name="mixframe-login-callback",
+                                        daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            while not self._done.is_set():
+                self._httpd.handle_request()
+        finally:
+            self._httpd.server_close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop serving (returns once the socket is closed, or after `timeout` seconds)."""
+        self._done.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+
+class LoginWidget(ipywidgets.VBox):
+    """Log in to Mixcloud from a notebook, with OAuth.
+
+    The widget shows the authorisation link; the user opens it, allows the application, and
+    Mixcloud sends them to `redirect_uri` with ``?code=...``. They paste that address (or just
+    the code) into the text field and click *Log in*: the widget trades the code for an access
+    token, checks it with ``me()``, shows who logged in, and makes the new
+    :class:`~mixframe.MixcloudSync` mixframe's default client
+    (:func:`mixframe.set_default_client`).
+
+    Errors (empty input, a bad or used code, a state mismatch, a network failure) are shown in
+    the widget, never raised. The client secret and the access token never appear in a widget
+    value, in the repr or in a message.
+
+    Parameters
+    ----------
+    client_id, client_secret : str
+        Credentials of the application, provided by Mixcloud.
+    redirect_uri : str, optional
+        Redirect URI registered for the application. Required unless `local_redirect`.
+    oauth_root : str, optional
+        OAuth root URL (default: Mixcloud's); e.g. ``sandbox.oauth_root(url)``.
+    api_root : str, optional
+        API root of the client built after login (default: Mixcloud's).
+    state : str, optional
+        Opaque value appended to the authorisation link as ``state=...``. A pasted address
+        must then carry the same ``state``: one with another value, or none, is rejected (a bare
+        code, typed deliberately, is still accepted, since Mixcloud may not send ``state``
+        back).
+    transport : httpx.AsyncBaseTransport, optional
+        Transport of the OAuth request and of the client (tests: ``sandbox.transport(app)``).
+    local_redirect : bool
+        Catch the redirect automatically: serve ``http://127.0.0.1:PORT/callback`` on a free
+        port from a daemon thread, use it as the redirect URI, and log in as soon as the browser
+        arrives there. Only useful when the kernel runs on the user's own machine, and only if
+        the application accepts that redirect URI. The server stops after the first successful
+        login, or on :meth:`close`.
+    local_port : int
+        Port of the `local_redirect` server; 0 picks a free one.
+    client_options : dict, optional
+        More arguments of the :class:`~mixframe.MixcloudSync` built after login, e.g.
+        ``sandbox.roots(url)`` or ``{"raise_exceptions": True}``.
+
+    Attributes
+    ----------
+    client : MixcloudSync or None
+        The logged-in client, once a login succeeded.
+    status : str
+        The text shown under the button.
+    error : str or None
+        Text of the last error, ``None`` after a success.
+    authorization_url : str
+        The link the user opens.
+    redirect_uri : str
+        The redirect URI in use.
+    link, code_input, login_button, output : ipywidgets widgets
+        The parts of the widget: set ``code_input.value`` and call ``login_button.click()`` to
+        drive it from code (or call :meth:`login`).
+
+    Examples
+    --------
+    >>> login = LoginWidget(CLIENT_ID, CLIENT_SECRET, "https://example.com/cb/")  # doctest: +SKIP
+    >>> login                                                                   # doctest: +SKIP
+    >>> login.login("https://example.com/cb/?code=Abc123")                      # doctest: +SKIP
+    """
+
+    def __init__(self, client_id: str, client_secret: str, redirect_uri: str | None = None, *,
+                 oauth_root: str | None = None, api_root: str | None = None,
+                 state: str | None = None, transport: Any = None, local_redirect: bool = False,
+                 local_port: int = 0, client_options: Mapping[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        client_id = _check_text("client_id", client_id)
+        secret = _check_text("client_secret", client_secret)
+        state = _check_text("state", state, optional=True)
+        check_bool("local_redirect", local_redirect)
+        check_int("local_port", local_port, minimum=0, maximum=65535)
+        if local_redirect and redirect_uri is not None:
+            raise ValueError("pass either redirect_uri or local_redirect=True, not both: "
+                             "local_redirect uses http://127.0.0.1:PORT/callback")
+        if not local_redirect:
+            redirect_uri = _check_text("redirect_uri", redirect_uri)
+        options = dict(client_options or {})
+        for name in ("access_token", "transport"):
+            if name in options:
+                raise ValueError(f"client_options must not hold {name!r}")
+        if api_root is not None:
+            options["api_root"] = api_root
+        if transport is not None:
+            options["transport"] = transport
+        MixcloudSync(**options)  # check the client's arguments now, not after the code is used
+        self._client_options = options
+        self._state = state
+        self._lock = threading.Lock()
+        self.client: MixcloudSync | None = None
+        self.error: str | None = None
+        self._status = ""
+        self._server: _CallbackServer | None = None
+        if local_redirect:
+            self._server = _CallbackServer(self._on_local_callback, local_port)
+            redirect_uri = self._server.redirect_uri
+        try:
+            self._oauth = MixcloudOAuthSync(OAUTH_ROOT if oauth_root is None else oauth_root,
+                                            client_id=client_id, client_secret=secret,
+                                            redirect_uri=redirect_uri, transport=transport,
+                                            raise_exceptions=True)
+            url = self._oauth.authorization_url
+        except Exception:
+            if self._server is not None:
+                self._server.stop()
+            raise
+        if state is not None:
+            url += "&" + urlencode({"state": state})
+        self.authorization_url: str = url
+        self.redirect_uri: str = redirect_uri
+
+        step2 = ("2. Once you allowed access, the login completes by itself. If the notebook "
+                 "runs on another machine, paste the address you landed on here:"
+                 if local_redirect else
+                 "2. Paste the address Mixcloud sent you to (or just its code) and log in:")
+        self.link = ipywidgets.HTML(value=(
+            f'<div style="{_FONT}"><b>1.</b> <a href="{_escape(url)}" target="_blank" '
+            f'rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
+            f'(opens a new tab)<br>{_escape(step2)}</div>'))
+        self.code_input = ipywidgets.Text(
+            placeholder="https://…/?code=… or the code alone",
+            layout=ipywidgets.Layout(width="100%"))
+        self.login_button = ipywidgets.Button(description="Log in", button_style="primary",
+                                              icon="sign-in", tooltip="Trade the code for a "
+                                              "token and log in")
+        self.output = ipywidgets.HTML(value="")
+        self.login_button.on_click(self._on_click)
+        super().__init__(children=[self.link, self.code_input, self.login_button, self.output],
+                         **kwargs)
+        self._show("Waiting for the code." if not local_redirect else
+                   "Waiting for Mixcloud to send the browser back.", kind="info")
+
+    # -- display --
+
+    @property
+    def status(self) -> str:
+        """The status text shown under the button."""
+        return self._status
+
+    def _show(self, text: str, *, kind: str) -> None:
+        self._status = text
+        color = {"error": "#b00020", "ok": "#1b7f3b"}.get(kind, "#555")
+        self.output.value = f'<div style="{_FONT};color:{color}">{_escape(text)}</div>'
+
+    def _scrub(self, text: str, *secrets: str | None) -> str:
+        """Return `text` with every secret masked: query values, the client secret, tokens."""
+        text = _urls.redact(str(text))
+        client_secret = self._oauth.client_secret
+        token = getattr(self.client, "access_token", None) if self.client else None
+        for secret in (client_secret, token, *secrets):
+            if isinstance(secret, str) and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
+
+    def _fail(self, text: str, *secrets: str | None) -> None:
+        self.error = self._scrub(text, *secrets)
+        self._show(self.error, kind="error")
+
+    def __repr__(self) -> str:
+        who = "not logged in"
+        if self.client is not None:
+            who = f"logged in as {self._who!r}"
+        return (f"<{type(self).__name__} client_id={self._oauth.client_id!r} "
+                f"redirect_uri={self.redirect_uri!r} {who}>")
+
+    # -- login --
+
+    def _parse(self, text: Any) -> str:
+        """Return the code in `text` (a bare code or a redirected URL), checking its state."""
+        if not isinstance(text, str) or not text.strip():
+            raise _LoginProblem("Nothing to log in with: paste the code, or the whole address "
+                                "Mixcloud sent you to, then click Log in.")
+        text = text.strip()
+        if "://" in text:
+            parts = urlsplit(text)
+            query = parse_qs(parts.query or parts.fragment)
+        elif text.startswith("?") or "=" in text:
+            query = parse_qs(text.lstrip("?"))
+        else:
+            if len(text) > 1000 or any(ch.isspace() or ord(ch) < 32 for ch in text):
+                raise _LoginProblem("That does not look like a code: paste the address "
+                                    "Mixcloud sent you to, or the value after code=.")
+            return text
+        if "error" in query:
+            detail = " ".join(query.get("error_description") or query["error"])
+            raise _LoginProblem(f"Mixcloud did not authorise the application: {detail}.")
+        codes = [code.strip() for code in query.get("code", []) if code.strip()]
+        if not codes:
+            raise _LoginProblem("That address holds no code=...: paste the address Mixcloud "
+                                "sent you to after you allowed access.")
+        if len(set(codes)) > 1:
+            raise _LoginProblem("That address holds several different codes: open the link "
+                                "again.")
+        if self._state is not None:
+            states = query.get("state")
+            if not states:
+                raise _LoginProblem("That address has no state=...: this login expects one, so "
+                                    "it may not come from the link above. Open the link again "
+                                    "(or, if you trust it, paste only the code).")
+            if states != [self._state]:
+                raise _LoginProblem("State mismatch: that address was not produced by the "
+                                    "link above (another login, or a forged link). Open the "
+                                    "link above again.")
+        return codes[0]
+
+    def _exchange(self, code: str) -> tuple[MixcloudSync, Any]:
+        """Trade `code` for a token; return the new client and its ``me()``."""
+        try:
+            token = self._oauth.access_token(code)
+        except MixcloudOAuthError as error:
+            reason = error.message or error.type or "no access token came back"
+            raise _LoginProblem(f"Mixcloud refused the code ({reason}). A code works once: "
+                                f"open the link again for a new one.") from None
+        except TransportError as error:
+            raise _LoginProblem(f"Could not reach Mixcloud's OAuth server: "
+                                f"{error.message or error}") from None
+        except MixcloudError as error:
+            raise _LoginProblem(f"The login failed: {error.message or error}") from None
+        except ValueError as error:
+            raise _LoginProblem(f"The login failed: {error}") from None
+        if not isinstance(token, str) or not token:
+            raise _LoginProblem("Mixcloud answered without an access token.")
+        client = MixcloudSync(access_token=token, **self._client_options)
+        try:
+            me = client.me()
+            data = getattr(me, "data", None)
+            if not isinstance(data, dict) or "error" in data or "key" not in data:
+                error = data.get("error") if isinstance(data, dict) else None
+                message = error.get("message") if isinstance(error, dict) else error
+                raise _LoginProblem(f"A token came back, but Mixcloud did not accept it: "
+                                    f"{message or 'no user in the answer'}.")
+        except _LoginProblem as problem:
+            client.close()
+            raise _LoginProblem(self._scrub(str(problem), token)) from None
+        except Exception as error:
+            client.close()
+            message = getattr(error, "message", "") or str(error) or type(error).__name__
+            raise _LoginProblem(self._scrub(f"A token came back, but checking it with me() "
+                                            f"failed: {message}", token)) from None
+        return client, me
+
+    @property
+    def _who(self) -> str:
+        me = getattr(self, "_me", None) or {}
+        name = me.get("name") or me.get("username") or "?"
+        return f"{name} ({me.get('key', '?')})"
+
+    def login(self, code_or_url: str | None = None) -> MixcloudSync | None:
+        """Log in with a code, or with the address Mixcloud redirected to.
+
+        This is what the *Log in* button does (with the text field's value).
+
+        Parameters
+        ----------
+        code_or_url : str, optional
+            The code, or the redirected URL holding ``code`` (and ``state``). Default: the text
+            field's value.
+
+        Returns
+        -------
+        MixcloudSync or None
+            The logged-in client, or ``None`` when the login failed (see :attr:`error`).
+        """
+        text = self.code_input.value if code_or_url is None else code_or_url
+        if not self._lock.acquire(blocking=False):
+            self._fail("A login is already in progress; wait for it to finish.")
+            return None
+        self.login_button.disabled = True
+        try:
+            self._show("Logging in…", kind="info")
+            code = self._parse(text)
+            client, me = self._exchange(code)
+            self._adopt(client, me)
+            return client
+        except _LoginProblem as problem:
+            self._fail(str(problem))
+        except Exception as error:  # shown in the widget, never raised in the notebook
+            self._fail(f"The login failed: {type(error).__name__}: {error}")
+        finally:
+            self.login_button.disabled = False
+            self._lock.release()
+        return None
+
+    def _adopt(self, client: MixcloudSync, me: Any) -> None:
+        """Make `client` the widget's client and mixframe's default; say who logged in."""
+        old, self.client = self.client, client
+        self._me = {name: me.data.get(name) for name in ("name", "username", "key")}
+        self.error = None
+        self.code_input.value = ""
+        set_default_client(client)
+        if self._server is not None:
+            self._server.stop()  # logged in, however the code came: nothing more to catch
+        if old is not None and old is not client:
+            try:
+                old.close()
+            except Exception:  # the old session is dropped either way
+                pass
+        self._show(f"Logged in as {self._who}. Access token received (hidden); this client is "
+                   f"now mixframe's default.", kind="ok")
+
+    def _on_click(self, _button: Any) -> None:
+        try:
+            self.login()
+        except Exception as error:  # a click never ends in a traceback
+            self._fail(f"The login failed: {type(error).__name__}: {error}")
+
+    def _on_local_callback(self, url: str) -> tuple[str, bool]:
+        """Log in with the redirect caught by the local server; return the page's text and
+        whether the server is done (after a success: a failed attempt may be retried)."""
+        client = self.login(url)
+        if client is None:
+            return "mixframe: the login failed; see the notebook for details.", False
+        return f"mixframe: logged in as {self._who}. You can close this tab.", True
+
+    @property
+    def local_server_running(self) -> bool:
+        """Whether the `local_redirect` server is still waiting for the redirect."""
+        return self._server is not None and self._server.running
+
+    def close(self) -> None:
+        """Stop the `local_redirect` server, if any, and close the widget."""
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.stop()
+        super().close()
+
+
+# -- players ----------------------------------------------------------------------------------
+
+
+def _show_key(value: Any) -> str:
+    """Return the normalised key of a show given as a key or a www.mixcloud.com URL."""
+    if not isinstance(value, str):
+        raise TypeError(f"cloudcast key must be a str, got {type(value).__name__}")
+    text = value.strip()
+    if text.lower().startswith(("http://", "https://")):
+        parts = urlsplit(text)
+        if (parts.hostname or "").lower() not in _MIXCLOUD_HOSTS:
+            raise ValueError(f"cloudcast must be a key like '/user/show/' or a mixcloud.com "
+                             f"URL, got {_urls.redact(text)!r}")
+        text = parts.path
+    key = _urls.normalize_key(text)
+    if key.count("/") < 3:
+        raise ValueError(f"cloudcast must be a show key like '/user/show/', got {value!r}")
+    return key
+
+
+def _show_of(cloudcast: Any) -> tuple[str, str]:
+    """Return ``(key, title)`` of a show given as a key, URL, resource or dict."""
+    if isinstance(cloudcast, str):
+        return _show_key(cloudcast), ""
+    data = cloudcast if isinstance(cloudcast, dict) else getattr(cloudcast, "data", None)
+    if not isinstance(data, Mapping):
+        raise TypeError(f"cloudcast must be a key, a Resource or a dict with a 'key', "
+                        f"got {type(cloudcast).__name__}")
+    if "key" not in data:
+        raise ValueError("cloudcast has no 'key'")
+    kind = data.get("type")
+    if isinstance(kind, str) and kind and kind != "cloudcast":
+        raise ValueError(f"cloudcast must be a show, got a {kind!r} ({data.get('key')!r})")
+    name = data.get("name")
+    title = " ".join(name.split()) if isinstance(name, str) else ""
+    return _show_key(data["key"]), title
+
+
+def _player_options(width: Any = "100%", height: Any = 120, color: Any = None,
+                    light: Any = False, mini: Any = False, hide_cover: Any = False,
+                    autoplay: Any = False) -> tuple[str, int, list[tuple[str, str]]]:
+    """Check the player options; return the iframe width and height, and widget parameters."""
+    if isinstance(width, bool) or not isinstance(width, (int, str)):
+        raise TypeError(f"width must be an int (pixels) or a str like '100%' or '600px', "
+                        f"got {type(width).__name__}")
+    if isinstance(width, int):
+        if width <= 0:
+            raise ValueError(f"width must be > 0, got {width}")
+        width_attr = str(width)
+    else:
+        match = _CSS_LENGTH.fullmatch(width.strip())
+        number = float(match.group(1)) if match else 0.0
+        if not match or number <= 0 or (match.group(2) == "%" and number > 100):
+            raise ValueError(f"width must be a positive length like '100%' or '600px', "
+                             f"got {width!r}")
+        width_attr = match.group(1) + ("%" if match.group(2) == "%" else "")
+    check_int("height", height, minimum=1, maximum=10_000)
+    params = []
+    for name, value in (("hide_cover", hide_cover), ("mini", mini), ("light", light),
+                        ("autoplay", autoplay)):
+        if check_bool(name, value):
+            params.append((name, "1"))
+    if color is not None:
+        if not isinstance(color, str):
+            raise TypeError(f"color must be a str like 'ff6600', got {type(color).__name__}")
+        match = _HEX_COLOR.fullmatch(color.strip())
+        if not match:
+            raise ValueError(f"color must be 6 hex digits like 'ff6600' or '#ff6600', "
+                             f"got {color!r}")
+        params.append(("color", match.group(1).lower()))
+    return width_attr, height, params
+
+
+def _iframe_src(key: str, params: list[tuple[str, str]]) -> str:
+    return f"{WIDGET_URL}?feed={quote(key, safe='')}" + "".join(
+        f"&{name}={quote(value, safe='')}" for name, value in params)
+
+
+def _render(cloudcast: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    key, title = _show_of(cloudcast)
+    width, height, params = _player_options(**options)
+    src = _iframe_src(key, params)
+    url = MIXCLOUD_ROOT + quote(key, safe="/+:@!$&'()*,;=~")
+    label = title or key
+    html = (f'<div class="mixframe-player" style="margin:0.2em 0">'
+            f'<iframe width="{width}" height="{height}" src="{_escape(src)}" frameborder="0" '
+            f'allow="autoplay; encrypted-media" loading="lazy" '
+            f'title="{_escape("Mixcloud player: " + label)}"></iframe>'
+            f'<div class="mixframe-player-fallback" style="{_FONT};font-size:0.9em">'
+            f'&#9654; <a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f'{_escape(label)}</a> &#8212; {_escape(url)}</div></div>')
+    return {"key": key, "title": label, "url": url, "src": src, "html": html,
+            "text": f"{label} — {url}"}
+
+
+class _EmbedHTML(ipywidgets.HTML):
+    """An HTML widget that also offers its HTML, and a plain-text fallback, to front ends
+    without widget support (static renderers, consoles)."""
+
+    def __init__(self, html: str, text: str, **kwargs: Any) -> None:
+        super().__init__(value=html, **kwargs)
+        self._fallback_text = text
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        bundle["text/html"] = self.value
+        bundle["text/plain"] = self._fallback_text
+        return bundle
+
+    @property
+    def text(self) -> str:
+        """Plain-text form: titles and links."""
+        return self._fallback_text
+
+
+class Player(_EmbedHTML):
+    """The Mixcloud player of one show: an :class:`ipywidgets.HTML` made by :func:`player`.
+
+    Attributes
+    ----------
+    key : str
+        The show's key.
+    title : str
+        Its name (or key when the name is unknown).
+    url : str
+        Its page, ``https://www.mixcloud.com<key>``.
+    src : str
+        The iframe's URL.
+    text : str
+        The plain-text fallback: ``"<title> — <url>"``.
+    """
+
+    def __init__(self, rendered: Mapping[str, Any], **kwargs: Any) -> None:
+        super().__init__(rendered["html"], rendered["text"], **kwargs)
+        self.key: str = rendered["key"]
+        self.title: str = rendered["title"]
+        self.url: str = rendered["url"]
+        self.src: str = rendered["src"]
+
+    def __repr__(self) -> str:
+        return f"<Player {self.key!r}>"
+
+
+class Gallery(_EmbedHTML):
+    """Several players in a grid: an :class:`ipywidgets.HTML` made by :func:`gallery`.
+
+    Attributes
+    ----------
+    show_keys : list of str
+        Keys of the shows rendered, in order.
+    total : int or None
+        How many shows were given (``None`` when an iterator went past the cap).
+    truncated : bool
+        Whether some shows were left out.
+    """
+
+    def __init__(self, html: str, text: str, show_keys: list[str], total: int | None,
+                 truncated: bool, **kwargs: Any) -> None:
+        super().__init__(html, text, **kwargs)
+        self.show_keys = show_keys
+        self.total = total
+        self.truncated = truncated
+
+    def __repr__(self) -> str:
+        return f"<Gallery of {len(self.show_keys)} shows>"
+
+
+def player_html(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
+                color: str | None = None, light: bool = False, mini: bool = False,
+                hide_cover: bool = False, autoplay: bool = False) -> str:
+    """Return the HTML of :func:`player` (iframe and plain-text fallback) as a string.
+
+    Takes the same arguments as :func:`player`.
+    """
+    return _render(cloudcast, dict(width=width, height=height, color=color, light=light,
+                                   mini=mini, hide_cover=hide_cover, autoplay=autoplay))["html"]
+
+
+def player(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
+           color: str | None = None, light: bool = False, mini: bool = False,
+           hide_cover: bool = False, autoplay: bool = False) -> Player:
+    """Return the Mixcloud player of a show, with its title and link beside it as plain text.
+
+    Parameters
+    ----------
+    cloudcast : str, Resource or dict
+        The show: a key (``"/spartacus/party-time/"``, slashes optional), its
+        ``https://www.mixcloud.com/...`` URL, a resource, or a dict with a ``key`` (and
+        ``name``, used as the title).
+    width : int or str
+        Width of the player: pixels, or a length like ``"100%"`` or ``"600px"``.
+    height : int
+        Height in pixels (the classic player is 120 high, the mini one 60, the picture one 400).
+    color : str, optional
+        Theme colour, 6 hex digits (``"ff6600"`` or ``"#ff6600"``).
+    light : bool
+        Light theme.
+    mini : bool
+        Mini player.
+    hide_cover : bool
+        Hide the cover picture.
+    autoplay : bool
+        Start playing when shown (browsers may block it).
+
+    Returns
+    -------
+    Player
+        An :class:`ipywidgets.HTML` holding the iframe
+        ``https://www.mixcloud.com/widget/iframe/?feed=<key>&...`` and the fallback text.
+
+    Raises
+    ------
+    ValueError
+        For a bad option value (naming the argument) or a key that is not a show's.
+    TypeError
+        For an option of the wrong type.
+
+    Examples
+    --------
+    >>> p = player("spartacus/party-time", light=True, height=60)
+    >>> p.src
+    'https://www.mixcloud.com/widget/iframe/?feed=%2Fspartacus%2Fparty-time%2F&light=1'
+    """
+    return Player(_render(cloudcast, dict(width=width, height=height, color=color, light=light,
+                                          mini=mini, hide_cover=hide_cover, autoplay=autoplay)))
+
+
+def _is_frame(value: Any) -> bool:
+    return hasattr(value, "columns") and hasattr(value, "iloc") and hasattr(value, "__len__")
+
+
+def _frame_shows(frame: Any) -> list[dict[str, Any]]:
+    if "key" not in frame.columns:
+        raise ValueError("the DataFrame given to gallery() needs a 'key' column")
+    names = frame["name"].tolist() if "name" in frame.columns else [None] * len(frame)
+    return [{"key": key, "name": name if isinstance(name, str) else None}
+            for key, name in zip(frame["key"].tolist(), names)]
+
+
+def gallery(cloudcasts: Any, *, columns: int = 2, max_items: int = GALLERY_MAX_ITEMS,
+            **options: Any) -> Gallery:
+    """Return several players in a grid.
+
+    Parameters
+    ----------
+    cloudcasts : list, ResourceList or DataFrame
+        The shows: a list (or other iterable) of keys, URLs, resources or dicts; a
+        :class:`~mixframe.ResourceList` (one page of a list); or a DataFrame with a ``key``
+        column and, optionally, a ``name`` column.
+    columns : int
+        Players per row (1 to 6).
+    max_items : int
+        Most players rendered (each one loads a page from Mixcloud); a note says how many were
+        left out.
+    **options
+        Options of :func:`player` (``height``, ``light``, ``mini``, ``color``...).
+
+    Returns
+    -------
+    Gallery
+        An :class:`ipywidgets.HTML` holding the grid (and a plain-text fallback listing titles
+        and links).
+
+    Examples
+    --------
+    >>> g = gallery(["/a/one/", "/a/two/", "/b/three/"], columns=3, mini=True, height=60)
+    >>> g.show_keys
+    ['/a/one/', '/a/two/', '/b/three/']
+    """
+    check_int("columns", columns, minimum=1, maximum=6)
+    check_int("max_items", max_items, minimum=1, maximum=200)
+    unknown = sorted(set(options) - {"width", "height", "color", "light", "mini",
+                                     "hide_cover", "autoplay"})
+    if unknown:
+        raise TypeError(f"gallery() got unexpected option(s) {', '.join(unknown)}")
+    _player_options(**options)  # fail early, even with no shows
+    if isinstance(cloudcasts, (str, bytes)):
+        raise TypeError("gallery() takes several shows (a list, a ResourceList or a DataFrame); "
+                        "use player() for one")
+    if _is_frame(cloudcasts):
+        shows: Iterable[Any] = _frame_shows(cloudcasts)
+    elif isinstance(cloudcasts, ResourceList) or (
+            isinstance(cloudcasts, Mapping) and isinstance(cloudcasts.get("data"), list)):
+        data = getattr(cloudcasts, "data", cloudcasts)
+        shows = data.get("data") if isinstance(data, Mapping) else list(cloudcasts)
+    elif isinstance(cloudcasts, Iterable) and not isinstance(cloudcasts, Mapping):
+        shows = cloudcasts
+    else:
+        raise TypeError(f"gallery() takes a list of shows, a ResourceList or a DataFrame, "
+                        f"got {type(cloudcasts).__name__}")
+    try:
+        total: int | None = len(shows)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    chosen = list(itertools.islice(iter(shows), max_items + 1))
+    truncated = len(chosen) > max_items or (total is not None and total > max_items)
+    chosen = chosen[:max_items]
+    if total is None and not truncated:
+        total = len(chosen)
+    rendered = [_render(show, options) for show in chosen]
+    cells = "".join(f'<div style="min-width:0">{item["html"]}</div>' for item in rendered)
+    note = ""
+    if truncated:
+        of = f"{total:,}" if total is not None else "more"
+        note = (f"Showing the first {len(rendered)} of {of} shows; pass max_items= to show more "
+                f"(each player loads a page from Mixcloud).")
+    elif not rendered:
+        note = "No shows to show."
+    note_html = (f'<div class="mixframe-gallery-note" style="{_FONT};font-size:0.85em;'
+                 f'color:#777;margin:0.3em 0">{_escape(note)}</div>') if note else ""
+    html = (f'<div class="mixframe-gallery"><div style="display:grid;'
+            f'grid-template-columns:repeat({columns}, minmax(0, 1fr));gap:8px">{cells}</div>'
+            f"{note_html}</div>")
+    text = "\n".join([*(item["text"] for item in rendered), *([note] if note else [])])
+    return Gallery(html, text, [item["key"] for item in rendered], total, truncated)
