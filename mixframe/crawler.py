@@ -95,6 +95,18 @@ def _check_connections(connections: Any) -> dict[str, tuple[str, ...]]:
             for kind, valid in CONNECTIONS.items()}
 
 
+def _hops(connections: Any, depth: int) -> list[dict[str, tuple[str, ...]]]:
+    """Connections to follow at each hop: the same for every hop, or one spec per hop."""
+    if (isinstance(connections, (list, tuple)) and connections
+            and all(not isinstance(spec, str) for spec in connections)):
+        if len(connections) != depth:
+            raise ValueError(f"connections gives {len(connections)} hops but depth is {depth}; "
+                             f"pass depth={len(connections)}")
+        return [_check_connections(spec) for spec in connections]
+    spec = _check_connections(connections)  # checked even when depth is 0
+    return [spec] * depth
+
+
 def _seed_key(seed: Any) -> str:
     if hasattr(seed, "data") and isinstance(getattr(seed, "data"), dict):
         seed = seed.data.get("key")
@@ -202,11 +214,13 @@ def _typed_frame(rows: list, columns: dict[str, str]) -> pd.DataFrame:
 class _Crawl:
     """One run of a crawl: breadth first, a level at a time, bounded concurrency."""
 
+    expandable: dict[str, tuple[str, ...]] = {}  # connections of the next hop, by type
+
     def __init__(self, client: Mixcloud, store: _Store, seeds: list[str],
-                 per_type: dict[str, tuple[str, ...]], *, depth: int, max_items: int | None,
+                 hops: list[dict[str, tuple[str, ...]]], *, max_items: int | None,
                  page_size: int, concurrency: int, progress: Any) -> None:
         self.client, self.store, self.seeds = client, store, seeds
-        self.per_type, self.depth, self.max_items = per_type, depth, max_items
+        self.hops, self.depth, self.max_items = hops, len(hops), max_items
         self.page_size, self.concurrency, self.progress = page_size, concurrency, progress
         self.items = self.pages = self.pages_from_store = 0
         self.full = False
@@ -214,14 +228,15 @@ class _Crawl:
     async def run(self) -> None:
         frontier: list[tuple[str, str, dict[str, str]]] = []
         await self._pool([self._seed(key, frontier) for key in self.seeds])
-        for level in range(1, self.depth + 1):
+        for level, per_type in enumerate(self.hops, start=1):
             walks = []
             for key, kind, urls in frontier:
-                for name in self.per_type.get(kind, ()):
+                for name in per_type.get(kind, ()):
                     url = urls.get(name) or self.client._build_url(f"{key}{name}")
                     walks.append((key, name, _urls.merge_query(url, {"limit": self.page_size})))
             frontier = []
             found = frontier if level < self.depth else None
+            self.expandable = self.hops[level] if level < self.depth else {}
             await self._pool([self._walk(*walk, found) for walk in walks])
             if self.full or not frontier:
                 break
@@ -273,12 +288,13 @@ class _Crawl:
                 self.full = True
                 break
             self.items += 1
-            if found is not None and record.get("type") in self.per_type:
+            if found is not None and record.get("type") in self.expandable:
                 connections = (record.get("metadata") or {}).get("connections") or {}
                 found.append((key, record["type"], connections))
         return records
 
     async def _seed(self, key: str, frontier: list) -> None:
+        self.expandable = self.hops[0] if self.hops else {}
         data = await self._fetch(self.client._build_url(key), None, None, 0)
         if data is not None:
             self._take([data], frontier)
@@ -434,11 +450,11 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
                  ([seeds] if isinstance(seeds, str) or hasattr(seeds, "data") else list(seeds))]
     if not seed_keys:
         raise ValueError("seeds must name at least one resource")
-    per_type = _check_connections(connections)
     for name, value, minimum in (("depth", depth, 0), ("page_size", page_size, 1),
                                  ("concurrency", concurrency, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    hops = _hops(connections, depth)
     if page_size > _MAX_PAGE:
         raise ValueError(f"page_size must be at most {_MAX_PAGE} (the API's largest page)")
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int)
@@ -452,7 +468,8 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         inner = Mixcloud(**client_options)
     elif not isinstance(inner, Mixcloud):
         raise TypeError(f"client must be a Mixcloud or MixcloudSync, got {type(client).__name__}")
-    identity = {"seeds": seed_keys, "connections": {k: list(v) for k, v in per_type.items()},
+    identity = {"seeds": seed_keys,
+                "connections": [{k: list(v) for k, v in hop.items()} for hop in hops],
                 "depth": depth, "max_items": max_items, "page_size": page_size,
                 "api_root": inner._api_root}
     storage = _Store(store)
@@ -465,7 +482,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
     started = time.monotonic()
     try:
         storage.claim(identity, resume=resume)
-        run = _Crawl(inner, storage, seed_keys, per_type, depth=depth, max_items=max_items,
+        run = _Crawl(inner, storage, seed_keys, hops, max_items=max_items,
                      page_size=page_size, concurrency=concurrency, progress=bar)
         await run.run()
         tables, edges = _tables(storage, max_items)
@@ -499,10 +516,12 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
     ----------
     seeds : str, resource, or list of them
         Keys (``"spartacus"``), website or API URLs, or resources. Each is fetched in full.
-    connections : list of str, or dict of type to list of str
+    connections : list of str, dict of type to list of str, or a list of those per hop
         Connections to follow: for every resource type that has them
         (``["followers", "cloudcasts"]``), or per type (``{"user": ["followers"],
-        "cloudcast": ["comments"]}``). See :data:`CONNECTIONS`.
+        "cloudcast": ["comments"]}``), the same at every hop; or one such spec per hop,
+        ``[["followers"], ["cloudcasts"]]`` (a user's followers, then their shows), with
+        ``depth`` equal to the number of hops. See :data:`CONNECTIONS`.
     depth : int
         Hops from the seeds: 0 fetches only the seeds, 1 (default) also the items of their
         connections, 2 the connections of those items too, and so on.

@@ -326,3 +326,18 @@ def test_command_line_bad_arguments(tmp_path, args, code, message):
                           "--no-progress", *base, *args], capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == code and message in run.stderr
+
+
+def test_connections_per_hop(sb):
+    result = crawl("NTSRadio", connections=[["followers"], ["cloudcasts"]], depth=2,
+                   progress=False, **options(sb))
+    world = sb.world
+    followers = world.connection_keys("/NTSRadio/followers/")
+    expected_edges = {("/NTSRadio/", "followers", key, i) for i, key in enumerate(followers)}
+    for follower in followers:
+        expected_edges |= {(follower, "cloudcasts", key, i) for i, key in
+                           enumerate(world.connection_keys(f"{follower}cloudcasts/"))}
+    assert set(result.edges.itertuples(index=False, name=None)) == expected_edges
+    with pytest.raises(ValueError, match="gives 2 hops but depth is 1"):
+        crawl("NTSRadio", connections=[["followers"], ["cloudcasts"]], progress=False,
+              **options(sb))
