@@ -10,24 +10,19 @@ from pathlib import Path
 __all__ = ["add_parser", "run"]
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+def _whole(minimum: int):
+    """An argparse type: a whole number of at least `minimum`."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        return value
 
-def _depth(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"depth must be 0 or more, got {value}")
-    return value
+    return parse
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -40,13 +35,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="keys (spartacus, NTSRadio/some-show) or Mixcloud URLs")
     parser.add_argument("--connections", default="followers,cloudcasts",
                         help="comma-separated connections to follow (default: %(default)s)")
-    parser.add_argument("--depth", type=_depth, default=1,
+    parser.add_argument("--depth", type=_whole(0), default=1,
                         help="hops from the seeds (default: %(default)s)")
-    parser.add_argument("--max-items", type=_positive, metavar="N",
+    parser.add_argument("--max-items", type=_whole(1), metavar="N",
                         help="stop after storing N resources")
-    parser.add_argument("--page-size", type=_positive, default=100, metavar="N",
+    parser.add_argument("--page-size", type=_whole(1), default=100, metavar="N",
                         help="items per page, at most 100 (default: %(default)s)")
-    parser.add_argument("--concurrency", type=_positive, default=8, metavar="N",
+    parser.add_argument("--concurrency", type=_whole(1), default=8, metavar="N",
                         help="lists walked at once (default: %(default)s)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",

@@ -315,7 +315,7 @@ def test_command_line_end_to_end(tmp_path):
 
 @pytest.mark.parametrize("args, code, message", [
     (["--connections", "nope"], 2, "unknown connection 'nope'"),
-    (["--depth", "-1"], 2, "depth must be 0 or more"),
+    (["--depth", "-1"], 2, "expected a number >= 0"),
     (["--format", "xlsx"], 2, "invalid choice"),
     (["--token-env", "MIXFRAME_NO_SUCH_VAR"], 2, "is not set"),
     (["--out", "/proc/forbidden"], 1, "cannot write"),
