@@ -331,8 +331,9 @@ class Mixcloud:
                 redirects += 1
                 url = self._with_token(target) if self._is_api(target) else target
                 continue
-            if status in (403, 429) and _rate_limited(response, self._decode(response)):
-                retry_after = _retry_after(response, self._decode(response))
+            body = self._decode(response) if status in (403, 429) else None
+            if status in (403, 429) and _rate_limited(response, body):
+                retry_after = _retry_after(response, body)
                 delay = self._retry.rate_limit_delay(retry_after, rate_limits)
                 if delay is None:
                     logger.warning("rate limited by Mixcloud on %s %s (retry after %s s, "

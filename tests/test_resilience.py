@@ -135,3 +135,12 @@ def test_retry_policy_validates_and_backs_off_exponentially():
     assert policy.rate_limit_delay(452, 0) == 452
     assert RetryPolicy(max_wait=60).rate_limit_delay(452, 0) is None
     assert RetryPolicy(rate_limit_retries=2).rate_limit_delay(1, 2) is None
+
+
+async def test_429_without_body_is_a_rate_limit_too():
+    answers = [httpx.Response(429, headers={"Retry-After": "0"}),
+               httpx.Response(200, json={"key": "/x/", "type": "user"})]
+    async with Mixcloud(transport=httpx.MockTransport(lambda request: answers.pop(0)),
+                        retries=FAST) as client:
+        assert (await client.get("x")).key == "/x/"
+        assert client.stats.rate_limit_waits == 1
