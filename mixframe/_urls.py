@@ -115,6 +115,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def strip_secrets(url: str) -> str:
+    """`url` without its secret query parameters (for URLs that are kept or stored)."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name not in SECRET_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def redact(text: str) -> str:
     """Return `text` (a URL, or a message holding URLs) with secret query values masked."""
     return _SECRET_IN_QUERY.sub(r"\1***", text)

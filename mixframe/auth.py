@@ -131,19 +131,20 @@ class MixcloudOAuth:
         session = getattr(self.mixcloud, "_client", None)
         own = session is None
         client = httpx.AsyncClient(transport=self._transport, timeout=30.0) if own else session()
+        failure = None
         try:
             response = await client.get(_urls.merge_query(url, params), follow_redirects=False)
         except httpx.HTTPError as error:
-            raise TransportError({"error": {
-                "type": "TransportError",
-                "message": f"GET {url} failed: {type(error).__name__}: "
-                           f"{_urls.redact(str(error)) or 'no detail'}"}}, url=url) from None
+            failure = f"{type(error).__name__}: {_urls.redact(str(error)) or 'no detail'}"
         finally:
             if own:
                 await client.aclose()
+        if failure is not None:  # raised here so httpx's error (holding the secret) is no context
+            raise TransportError({"error": {"type": "TransportError",
+                                            "message": f"GET {url} failed: {failure}"}}, url=url)
         data = _parse_token_answer(response)
         token = data.get("access_token")
-        if isinstance(token, str) and token:
+        if isinstance(token, str) and token.strip():
             return token
         if "error" not in data:
             data = {**data, "error": f"no access token in the answer (HTTP {response.status_code})"}

@@ -275,10 +275,10 @@ class Mixcloud:
     def _with_token(self, url: str) -> str:
         """Return `url` with the access token, if any, checked for where it may go."""
         token = self.access_token
-        if not token:
-            return url
-        if not isinstance(token, str):
+        if token is not None and not isinstance(token, str):
             raise TypeError(f"access_token must be a str, got {type(token).__name__}")
+        if not token or not token.strip():  # blank counts as unset, as for personal methods
+            return url
         scheme, host, _ = _urls.origin(url)
         if scheme != "https" and not _urls.is_loopback(host):
             raise ValueError(f"refusing to send the access token over plain http to {host!r}; "
@@ -309,6 +309,7 @@ class Mixcloud:
             shown = _urls.redact(url)
             self.stats.requests += 1
             logger.debug("%s %s", method, shown)
+            failure = None
             try:
                 response = await session.request(method, url, files=files,
                                                  follow_redirects=False, **extra)
@@ -316,13 +317,18 @@ class Mixcloud:
                 never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
                 retryable = never_sent or (not write and isinstance(error, httpx.TransportError))
                 reason = f"{type(error).__name__}: {_urls.redact(str(error)) or 'no detail'}"
+                failure = (retryable, reason)
+            if failure is not None:
+                # Raised outside the except block: httpx's exception, whose request holds the
+                # token, must not ride along as __context__.
+                retryable, reason = failure
                 if retryable and failures < self._retry.retries:
                     await self._backoff(failures, f"{method} {shown} failed ({reason})")
                     failures += 1
                     continue
                 raise TransportError({"error": {
                     "type": "TransportError",
-                    "message": f"{method} {shown} failed: {reason}"}}, url=shown) from None
+                    "message": f"{method} {shown} failed: {reason}"}}, url=shown)
             status = response.status_code
             if status in _REDIRECTS and "location" in response.headers:
                 target = urljoin(url, response.headers["location"])
@@ -388,13 +394,14 @@ class Mixcloud:
         return body
 
     async def _native_result(self, response: httpx.Response, *,
-                             raise_errors: bool | None = None) -> AccessDict:
+                             raise_errors: bool | None = None,
+                             expect_body: bool = False) -> AccessDict:
         """Return the response as an :class:`AccessDict`, or raise its typed error.
 
         Error answers are an ``error`` body, any status >= 400 and a body that is not a JSON
         object: with ``raise_exceptions`` (or `raise_errors`) they raise, otherwise they come
         back as ``AccessDict({"error": {"type": ..., "message": ...}})``. An empty successful
-        body gives an empty ``AccessDict``.
+        body gives an empty ``AccessDict``, unless `expect_body` (reads) makes it an error.
         """
         body = self._decode(response)
         status = response.status_code
@@ -403,15 +410,19 @@ class Mixcloud:
         elif status >= 400 or status in _REDIRECTS:
             data = {"error": {"type": "HTTPError",
                               "message": f"HTTP {status} {response.reason_phrase}".strip()}}
-        elif body is None:
+        elif body is None and not expect_body:
             return AccessDict({}, mixcloud=self)
+        elif body is None:
+            data = {"error": {"type": "DecodeError",
+                              "message": f"empty response of {_urls.redact(str(response.request.url))}"}}
         elif isinstance(body, dict):
             return AccessDict(body, mixcloud=self)
         else:
             data = _decode_error(response)
         if self._raise_exceptions if raise_errors is None else raise_errors:
             shown = _urls.redact(str(response.request.url))
-            if data["error"].get("type") == "DecodeError":
+            error = data["error"]
+            if isinstance(error, dict) and error.get("type") == "DecodeError":
                 raise DecodeError(data, status=status, url=shown)
             raise _error_for(data, status, url=shown, retry_after=_retry_after(response, body))
         return AccessDict(data, mixcloud=self)
@@ -432,7 +443,7 @@ class Mixcloud:
         if self._is_api(full):
             full = self._with_token(full)
         result = await self._native_result(await self._send("GET", full),
-                                           raise_errors=raise_errors)
+                                           raise_errors=raise_errors, expect_body=True)
         return result if "error" in result.data else result.data
 
     async def _get_raw(self, url: str) -> tuple[str, dict[str, Any]]:
@@ -485,7 +496,8 @@ class Mixcloud:
             result = self._resource_class(data, full=True, create_connections=create_connections,
                                           mixcloud=self)
         source = self._build_url(url) if relative else self._absolute(url)
-        result.source_url = _urls.merge_query(source, {**params, "metadata": 1})
+        result.source_url = _urls.strip_secrets(
+            _urls.merge_query(source, {**params, "metadata": 1}))
         return result
 
     @personal
@@ -535,6 +547,8 @@ class Mixcloud:
             raise ValueError(f"method must be 'post' or 'delete', got {method!r}")
         name = action.replace("-", "_")
         require_token(self, name if method == "post" else f"un{name}")
+        if _urls.normalize_key(url) == "/":
+            raise ValueError(f"{name}() needs the key of a resource, got {url!r}")
         full = self._with_token(self._build_url(f"{_urls.normalize_key(url)}{action}/"))
         return await self._native_result(await self._send(method.upper(), full, write=True))
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
@@ -84,10 +84,13 @@ def _check_connections(connections: Any) -> dict[str, tuple[str, ...]]:
         return per_type
     if not isinstance(connections, Iterable):
         raise TypeError("connections must be a list of names or a dict of lists by type")
+    connections = list(connections)
+    for name in connections:
+        if not isinstance(name, str):
+            raise TypeError(f"connections must be names (str), or one list or dict of names "
+                            f"per hop; got {name!r} among names")
     names = list(dict.fromkeys(connections))
     for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"connections must be names (str), got {name!r}")
         if name not in known:
             raise ValueError(f"connections: unknown connection {name!r}; known: "
                              f"{', '.join(sorted(known))}")
@@ -115,14 +118,6 @@ def _seed_key(seed: Any) -> str:
     if seed.startswith(("http://", "https://")):
         seed = urlsplit(seed).path
     return _urls.normalize_key(seed)
-
-
-def _strip_secrets(url: str) -> str:
-    """`url` without the values that must never be stored (access token, secrets)."""
-    parts = urlsplit(url)
-    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
-             if name not in _urls.SECRET_PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 class _Store:
@@ -258,7 +253,7 @@ class _Crawl:
 
     async def _fetch(self, url: str, source_key: str | None, connection: str | None,
                      position: int) -> dict[str, Any] | None:
-        stored_url = _strip_secrets(url)
+        stored_url = _urls.strip_secrets(url)
         body = self.store.page(stored_url)
         if body is not None:
             self.pages_from_store += 1
@@ -270,13 +265,22 @@ class _Crawl:
                 status = getattr(error, "status", None)
                 self.store.fail(stored_url, status, str(error))
                 return None
-            self.store.put(stored_url, source_key, connection, position, body)
+            self.store.put(stored_url, source_key, connection, position,
+                           self._without_token(body))
             self.pages += 1
         if self.progress is not None:
             self.progress.update(1)
             self.progress.set_postfix(items=self.items, requests=self.client.stats.requests,
                                       refresh=False)
         return data
+
+    def _without_token(self, body: str) -> str:
+        """`body` with the access token removed, should the server echo it in a link."""
+        token = self.client.access_token
+        if isinstance(token, str) and token.strip():
+            for form in {token, quote(token, safe=""), quote(token)}:
+                body = body.replace(form, "")
+        return body
 
     def _take(self, records: list, found: list | None) -> list:
         """Count the new resources among `records`, up to max_items; queue them for `found`."""
@@ -446,8 +450,12 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
                  resume: bool = True, progress: bool = True, client: Any = None,
                  **client_options: Any) -> CrawlResult:
     """Crawl from `seeds`, following `connections` `depth` hops out (see :func:`crawl`)."""
-    seed_keys = [_seed_key(seed) for seed in
-                 ([seeds] if isinstance(seeds, str) or hasattr(seeds, "data") else list(seeds))]
+    if isinstance(seeds, str) or hasattr(seeds, "data"):
+        seeds = [seeds]
+    elif not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a key, a URL, a resource or a list of them, got "
+                        f"{type(seeds).__name__}")
+    seed_keys = [_seed_key(seed) for seed in seeds]
     if not seed_keys:
         raise ValueError("seeds must name at least one resource")
     for name, value, minimum in (("depth", depth, 0), ("page_size", page_size, 1),

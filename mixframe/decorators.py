@@ -262,6 +262,8 @@ def upload_params(*, picture=None, description=None, tags=None, publish_date=Non
             params["publish_date"] = format_datetime(publish_date)
         except TypeError as error:
             raise TypeError(f"publish_date: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"publish_date: {error}") from None
     for name, value in (("disable_comments", disable_comments), ("hide_stats", hide_stats),
                         ("unlisted", unlisted)):
         if check_bool(name, value):
