@@ -188,9 +188,14 @@ class _Store:
             self.db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)",
                             (url, status, error))
 
-    def first_sighting(self, key: str) -> bool:
-        """Record `key` as stored; whether it was new in this run."""
-        return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (key,)).rowcount == 1
+    def first_sightings(self, keys: list[str]) -> list[bool]:
+        """Record `keys` as stored, in one transaction; whether each was new in this run."""
+        self.db.execute("BEGIN")
+        try:
+            return [self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (key,)).rowcount
+                    == 1 for key in keys]
+        finally:
+            self.db.execute("COMMIT")
 
     def pages(self) -> Iterator[tuple[str | None, str | None, int, str]]:
         yield from self.db.execute(
@@ -284,10 +289,12 @@ class _Crawl:
 
     def _take(self, records: list, found: list | None) -> list:
         """Count the new resources among `records`, up to max_items; queue them for `found`."""
-        for record in records:
-            key = record.get("key") if isinstance(record, dict) else None
-            if not isinstance(key, str) or not self.store.first_sighting(key):
+        keyed = [record for record in records
+                 if isinstance(record, dict) and isinstance(record.get("key"), str)]
+        for record, new in zip(keyed, self.store.first_sightings([r["key"] for r in keyed])):
+            if not new:
                 continue
+            key = record["key"]
             if self.max_items is not None and self.items >= self.max_items:
                 self.full = True
                 break
@@ -320,12 +327,23 @@ class _Crawl:
             url = paging.get("next")
 
 
+_CHUNK = 20_000  # records flattened at a time: bounds the memory of building the tables
+
+
 def _tables(store: _Store, max_items: int | None) -> tuple[dict[str, pd.DataFrame],
                                                            pd.DataFrame]:
     """Derive the resource tables and the edges from the stored pages, in arrival order."""
-    records: dict[str, list[dict]] = {}
+    pending: dict[str, list[dict]] = {}
+    parts: dict[str, list[pd.DataFrame]] = {}
     kept: set[str] = set()
-    edges = []
+    edges: dict[str, list] = {column: [] for column in _EDGE_COLUMNS}
+
+    def flush(kind: str) -> None:
+        rows = pending.pop(kind, [])
+        if rows:
+            parts.setdefault(kind, []).append(
+                frames.to_frame(rows, type=None if kind == "other" else kind))
+
     for source_key, connection, position, body in store.pages():
         data = json.loads(body)
         items = [data] if connection is None else (data.get("data") or [])
@@ -335,13 +353,19 @@ def _tables(store: _Store, max_items: int | None) -> tuple[dict[str, pd.DataFram
                 continue
             if key not in kept and (max_items is None or len(kept) < max_items):
                 kept.add(key)
-                records.setdefault(_table_type(item.get("type")), []).append(item)
+                kind = _table_type(item.get("type"))
+                pending.setdefault(kind, []).append(item)
+                if len(pending[kind]) >= _CHUNK:
+                    flush(kind)
             if connection is not None and key in kept:
-                edges.append((source_key, connection, key, position + index))
-    tables = {TABLES.get(kind, kind): frames.to_frame(rows, type=None if kind == "other"
-                                                      else kind)
-              for kind, rows in records.items()}
-    return tables, _typed_frame(edges, _EDGE_COLUMNS)
+                for column, value in zip(edges, (source_key, connection, key, position + index)):
+                    edges[column].append(value)
+    for kind in list(pending):
+        flush(kind)
+    tables = {TABLES.get(kind, kind): (chunks[0] if len(chunks) == 1 else
+                                       pd.concat(chunks, ignore_index=True))
+              for kind, chunks in parts.items()}
+    return tables, pd.DataFrame(edges).astype(_EDGE_COLUMNS)
 
 
 @dataclass

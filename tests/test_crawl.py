@@ -341,3 +341,18 @@ def test_connections_per_hop(sb):
     with pytest.raises(ValueError, match="gives 2 hops but depth is 1"):
         crawl("NTSRadio", connections=[["followers"], ["cloudcasts"]], progress=False,
               **options(sb))
+
+
+def test_tables_built_in_chunks_equal_tables_built_at_once(sb, tmp_path, monkeypatch):
+    import mixframe.crawler
+    store = tmp_path / "crawl.sqlite"
+    whole = crawl(["NTSRadio", "spartacus"], connections=["cloudcasts", "followers", "feed"],
+                  store=store, progress=False, **options(sb))
+    monkeypatch.setattr(mixframe.crawler, "_CHUNK", 7)
+    chunked = crawl(["NTSRadio", "spartacus"], connections=["cloudcasts", "followers", "feed"],
+                    store=store, progress=False, **options(sb))
+    assert chunked.stats["requests"] == 0
+    assert set(chunked.tables) == set(whole.tables)
+    for name, frame in whole.tables.items():
+        pd.testing.assert_frame_equal(chunked.tables[name], frame, obj=name)
+    pd.testing.assert_frame_equal(chunked.edges, whole.edges)
