@@ -224,6 +224,7 @@ class _Crawl:
         self.page_size, self.concurrency, self.progress = page_size, concurrency, progress
         self.items = self.pages = self.pages_from_store = 0
         self.full = False
+        self.started, self.requests_before = time.monotonic(), client.stats.requests
 
     async def run(self) -> None:
         frontier: list[tuple[str, str, dict[str, str]]] = []
@@ -275,8 +276,10 @@ class _Crawl:
             self.pages += 1
         if self.progress is not None:
             self.progress.update(1)
-            self.progress.set_postfix(items=self.items, requests=self.client.stats.requests,
-                                      refresh=False)
+            requests = self.client.stats.requests - self.requests_before
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            self.progress.set_postfix_str(f"items={self.items}, requests={requests} "
+                                          f"({requests / elapsed:.1f}/s)", refresh=False)
         return data
 
     def _without_token(self, body: str) -> str:

@@ -290,7 +290,7 @@ def test_progress_bar_shows_pages_and_rate_limit_waits(capsys):
     app = sandbox.app(seed=0, rate_limit=2)
     crawl("NTSRadio", connections=["cloudcasts", "followers"], progress=True, **options(app))
     err = capsys.readouterr().err
-    assert "crawl:" in err and "pages" in err
+    assert "crawl:" in err and "pages" in err and "items=" in err and "/s)" in err
     assert "rate limited by Mixcloud" in err and "waiting" in err
     assert sandbox.TOKEN not in err
 
