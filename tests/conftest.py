@@ -56,6 +56,28 @@ class Recorded:
         return httpx.MockTransport(self.handler)
 
 
+def ground_truth(world, seeds, hops):
+    """Keys, edges and the number of lists walked that a crawl following `hops` (one
+    ``{type: connections}`` per hop) must find, computed from the sandbox world the way the
+    crawler walks it: breadth first, new keys only."""
+    def kind(key):
+        return "cloudcast" if key.strip("/").count("/") == 1 else "user"
+
+    keys, edges, level, walks = set(seeds), set(), list(seeds), 0
+    for per_type in hops:
+        found = []
+        for source in level:
+            for name in per_type.get(kind(source), ()):
+                walks += 1
+                for position, target in enumerate(world.connection_keys(f"{source}{name}/")):
+                    edges.add((source, name, target, position))
+                    if target not in keys:
+                        keys.add(target)
+                        found.append(target)
+        level = found
+    return keys, edges, walks
+
+
 @pytest.fixture
 def recorded() -> Recorded:
     return Recorded()

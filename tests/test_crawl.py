@@ -15,6 +15,7 @@ import time
 import pandas as pd
 import pytest
 
+from conftest import ground_truth
 from mixframe import RetryPolicy, sandbox
 from mixframe import acrawl, crawl, read_crawl
 
@@ -27,21 +28,8 @@ def options(app, **extra):
 
 
 def truth(world, seeds, per_type, depth):
-    """Keys and edges a crawl must find, computed from the world."""
-    def kind(key):
-        return "cloudcast" if key.strip("/").count("/") == 1 else "user"
-
-    keys, edges, level = set(seeds), set(), list(seeds)
-    for _ in range(depth):
-        found = []
-        for source in level:
-            for name in per_type.get(kind(source), ()):
-                for position, target in enumerate(world.connection_keys(f"{source}{name}/")):
-                    edges.add((source, name, target, position))
-                    if target not in keys:
-                        keys.add(target)
-                        found.append(target)
-        level = found
+    """Keys and edges a crawl following `per_type` at every hop must find."""
+    keys, edges, _ = ground_truth(world, seeds, [per_type] * depth)
     return keys, edges
 
 

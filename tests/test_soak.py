@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
+from conftest import ground_truth
 from mixframe import RetryPolicy, crawl, sandbox
 
 pytestmark = [pytest.mark.soak]
@@ -29,28 +30,6 @@ pytestmark = [pytest.mark.soak]
 HOPS = [["followers"], ["cloudcasts", "following"]]
 PER_HOP = [{"user": ("followers",)}, {"user": ("cloudcasts", "following")}]
 GENEROUS = RetryPolicy(retries=10, backoff=0.001, backoff_max=0.01, rate_limit_retries=30)
-
-
-def kind(key: str) -> str:
-    return "cloudcast" if key.strip("/").count("/") == 1 else "user"
-
-
-def truth(world, seeds, per_hop):
-    """Keys, edges and lists walked that a crawl with one connection spec per hop must find,
-    computed from the world the way the crawler walks it (breadth first, new keys only)."""
-    keys, edges, level, walks = set(seeds), set(), list(seeds), 0
-    for per_type in per_hop:
-        found = []
-        for source in level:
-            for name in per_type.get(kind(source), ()):
-                walks += 1
-                for position, target in enumerate(world.connection_keys(f"{source}{name}/")):
-                    edges.add((source, name, target, position))
-                    if target not in keys:
-                        keys.add(target)
-                        found.append(target)
-        level = found
-    return keys, edges, walks
 
 
 def check_exact(result, keys, edges):
@@ -119,7 +98,7 @@ def test_big_crawl_under_every_fault_ends_with_exactly_the_ground_truth(tmp_path
     app = sandbox.app(seed=11, users=2600, latency=0.001, jitter=0.001, error_rate=0.10,
                       drop_rate=0.02, truncate_rate=0.01)
     seeds = seeds_of(app.world, 1)
-    keys, edges, walks = truth(app.world, seeds, PER_HOP)
+    keys, edges, walks = ground_truth(app.world, seeds, PER_HOP)
     assert len(keys) >= 10_000 and walks >= 4_000  # a world big enough to soak in
     store = tmp_path / "soak.sqlite"
     with sandbox.serve(app) as url, periodic_rate_limit(app, rate=25, on=0.3, off=1.7):
@@ -178,7 +157,7 @@ def test_crawl_killed_at_random_points_resumes_to_exactly_the_ground_truth(tmp_p
     app = sandbox.app(seed=3, users=1200, latency=0.002, jitter=0.002, error_rate=0.05,
                       drop_rate=0.01, truncate_rate=0.01)
     seeds = seeds_of(app.world, 2)
-    keys, edges, walks = truth(app.world, seeds, PER_HOP)
+    keys, edges, walks = ground_truth(app.world, seeds, PER_HOP)
     assert walks > 400  # pages to kill in the middle of
     store = tmp_path / "killed.sqlite"
     script = CRAWLER.format(hops=HOPS)
