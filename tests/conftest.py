@@ -56,6 +56,15 @@ class Recorded:
         return httpx.MockTransport(self.handler)
 
 
+async def walk_keys(page) -> list[str]:
+    """Keys of every item from `page` to the end of its list, following ``next()``."""
+    keys = []
+    while page is not None:
+        keys += [item.key for item in page]
+        page = await page.next()
+    return keys
+
+
 def ground_truth(world, seeds, hops):
     """Keys, edges and the number of lists walked that a crawl following `hops` (one
     ``{type: connections}`` per hop) must find, computed from the sandbox world the way the

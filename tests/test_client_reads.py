@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import walk_keys
 from mixframe import (AccessDict, AuthError, Mixcloud, NotFoundError, Resource, ResourceList,
                       sandbox)
 
@@ -53,10 +54,7 @@ async def test_walking_next_pages_reaches_every_item_once(reader):
     client, app = reader
     user = await client.get("spartacus")
     page = await user.followers(limit=7)
-    keys = []
-    while page is not None:
-        keys += [item.key for item in page]
-        page = await page.next()
+    keys = await walk_keys(page)
     assert len(keys) == len(set(keys)) == user.follower_count
     assert keys == app.world.connection_keys("/spartacus/followers/")
 

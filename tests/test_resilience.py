@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from conftest import walk_keys
 from mixframe import (AccessDict, Mixcloud, RateLimitError, RetryPolicy, ServerError,
                       TransportError, sandbox)
 
@@ -25,10 +26,7 @@ async def test_reads_survive_transient_faults(fault):
     async with client_for(app, raise_exceptions=True) as client:
         user = await client.get("spartacus")
         page = await user.followers(limit=10)
-        keys = []
-        while page is not None:
-            keys += [item.key for item in page]
-            page = await page.next()
+        keys = await walk_keys(page)
         assert keys == app.world.connection_keys("/spartacus/followers/")
         assert client.stats.retries > 0
         assert client.stats.requests == app.request_count
@@ -89,10 +87,7 @@ async def test_rate_limit_is_waited_out_and_nothing_is_lost():
         started = time.monotonic()
         user = await client.get("spartacus")
         page = await user.followers(limit=2)
-        keys = []
-        while page is not None:
-            keys += [item.key for item in page]
-            page = await page.next()
+        keys = await walk_keys(page)
         elapsed = time.monotonic() - started
     limited = [r for r in app.requests if r.fault == "rate_limit"]
     assert keys == app.world.connection_keys("/spartacus/followers/")
