@@ -221,8 +221,8 @@ class Resource(AccessDict):
         Examples
         --------
         >>> Resource({"key": "/bob/", "type": "user", "name": "Bob"}).to_frame()[["key", "name"]]
-             key  name
-        0  /bob/   Bob
+             key name
+        0  /bob/  Bob
         """
         from . import frames
 
