@@ -14,7 +14,7 @@ SECRET_PARAMS = frozenset({"access_token", "client_secret", "code"})
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters a Mixcloud key may hold unencoded: slugs, "+" and ":" of genre filters.
-_KEY_SAFE = "/+:@!$&'()*,;=~"
+KEY_SAFE = "/+:@!$&'()*,;=~"
 _SECRET_IN_QUERY = re.compile(r"((?:^|[?&;])(?:%s)=)[^&#;\s]*" % "|".join(sorted(SECRET_PARAMS)))
 
 
@@ -46,7 +46,7 @@ def normalize_key(key: Any) -> str:
 
 def join(root: str, key: str) -> str:
     """Return `root` followed by the normalised, percent-encoded `key`."""
-    return root.rstrip("/") + quote(normalize_key(key), safe=_KEY_SAFE)
+    return root.rstrip("/") + quote(normalize_key(key), safe=KEY_SAFE)
 
 
 def _query_value(name: str, value: Any) -> str:

@@ -246,7 +246,7 @@ class Mixcloud:
 
         A trailing slash of `segment` is kept and characters outside a path are encoded.
         """
-        return url.rstrip("/") + "/" + quote(segment.lstrip("/"), safe="/+:@!$&'()*,;=~")
+        return url.rstrip("/") + "/" + quote(segment.lstrip("/"), safe=_urls.KEY_SAFE)
 
     def _build_url(self, segment: str) -> str:
         """Return the URL of the resource `segment` (a key): API root plus normalised key."""

@@ -290,7 +290,7 @@ class _Crawl:
                 body = body.replace(form, "")
         return body
 
-    def _take(self, records: list, found: list | None) -> list:
+    def _take(self, records: list, found: list | None) -> None:
         """Count the new resources among `records`, up to max_items; queue them for `found`."""
         keyed = [record for record in records
                  if isinstance(record, dict) and isinstance(record.get("key"), str)]
@@ -305,7 +305,6 @@ class _Crawl:
             if found is not None and record.get("type") in self.expandable:
                 connections = (record.get("metadata") or {}).get("connections") or {}
                 found.append((key, record["type"], connections))
-        return records
 
     async def _seed(self, key: str, frontier: list) -> None:
         self.expandable = self.hops[0] if self.hops else {}

@@ -405,6 +405,14 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+
+def _reserve(taken: set[int], t: int) -> int:
+    """The first free second at or after `t`, marked taken: ordering times stay unique."""
+    while t in taken:
+        t += 1
+    taken.add(t)
+    return t
+
 class World:
     """A deterministic synthetic Mixcloud, plus the state changed through the API.
 
@@ -631,9 +639,7 @@ class World:
             for _ in range(count):
                 cc = _Cloudcast(len(ccs), i)
                 t = lo + int(rnd() * span)
-                while t in taken:
-                    t += 1
-                taken.add(t)
+                t = _reserve(taken, t)
                 cc.created = t
                 cc.updated = t + (cc.idx * 7919) % 5400
                 if i == 1:
@@ -762,9 +768,7 @@ class World:
             for b in self._pick(rng, k, table, n, {a}):
                 lo = max(c, created[b]) + 60
                 t = lo + int(rnd() * (_HISTORY_END - lo))
-                while t in taken:
-                    t += 1
-                taken.add(t)
+                t = _reserve(taken, t)
                 src.append(a)
                 dst.append(b)
                 times.append(t)
@@ -799,9 +803,7 @@ class World:
                     lo = max(c, cc_created[b]) + 60
                     t = lo + int(rnd() * (_HISTORY_END - lo))
                     if kind != "reposts":  # reposts order no list
-                        while t in taken:
-                            t += 1
-                        taken.add(t)
+                        t = _reserve(taken, t)
                     src.append(a)
                     dst.append(b)
                     times.append(t)
@@ -827,9 +829,7 @@ class World:
             author = int(rnd() * n)
             lo = max(ccs[c].created, created[author]) + 60
             t = lo + int(rnd() * (_HISTORY_END - lo))
-            while t in taken:
-                t += 1
-            taken.add(t)
+            t = _reserve(taken, t)
             authors.append(author)
             targets.append(c)
             on_cc.append(1)
@@ -841,9 +841,7 @@ class World:
                 continue
             lo = max(created[target], created[author]) + 60
             t = lo + int(rnd() * (_HISTORY_END - lo))
-            while t in taken:
-                t += 1
-            taken.add(t)
+            t = _reserve(taken, t)
             authors.append(author)
             targets.append(target)
             on_cc.append(0)
