@@ -180,6 +180,21 @@ def test_latency_is_added_to_every_request():
     assert 0.45 <= elapsed < 1.2
 
 
+def test_latency_counts_from_arrival_with_the_apps_own_time_inside_it():
+    def timed(client, path):
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        return time.perf_counter() - started
+
+    with sandbox.serve(faulty(latency=0.5)) as url, httpx.Client(base_url=url) as client:
+        client.get("/warm-up")
+        # /slow spends 0.3 s in the app: held to 0.5 s in all, not 0.8 s
+        assert 0.5 <= timed(client, "/slow") < 0.7
+        assert 0.5 <= timed(client, "/a") < 0.7
+    with sandbox.serve(faulty(latency=0.1)) as url, httpx.Client(base_url=url) as client:
+        assert timed(client, "/slow") >= 0.3  # an app slower than the latency is not cut short
+
+
 def test_error_rate_is_seeded_and_within_tolerance():
     def statuses(seed):
         app = faulty(error_rate=0.3, seed=seed)

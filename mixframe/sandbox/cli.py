@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="number of users in the world (default: %(default)s)")
     faults = parser.add_argument_group("faults", "all off by default")
     faults.add_argument("--latency", type=_at_least(0, float), default=0.0, metavar="SECONDS",
-                        help="delay added to every request")
+                        help="time each answer takes, counted from the request's arrival")
     faults.add_argument("--jitter", type=_at_least(0, float), default=0.0, metavar="SECONDS",
                         help="random variation of the latency, plus or minus")
     faults.add_argument("--error-rate", type=_fraction, default=0.0, metavar="FRACTION",

@@ -43,7 +43,7 @@ class Decision:
     Attributes
     ----------
     delay
-        Seconds to wait before answering.
+        Seconds from the request's arrival to its answer (the app works within them).
     fault
         ``None``, ``"rate_limit"``, ``"drop"``, ``"error"`` or ``"truncate"``.
     status
@@ -121,7 +121,9 @@ class Faults:
         Seed of the fault RNG. Every request takes the same number of draws whatever the settings,
         so a seed gives the same faults for the same sequence of requests. Assigning re-seeds.
     latency
-        Seconds added to every request.
+        Seconds each answer takes, counted from the request's arrival: the app works within
+        that time and its answer is held back until it is up, so the sandbox's own speed does
+        not add to the latency a client sees (unless the app is slower than the latency).
     jitter
         Most seconds randomly added to or taken from ``latency`` (the delay stays >= 0).
     error_rate
@@ -355,6 +357,7 @@ class FaultMiddleware:
             return
         arrival = time.time()
         decision = self.faults.decide()
+        answer_at = time.monotonic() + decision.delay
         fault = decision.fault
         status = None
         recorded = False
@@ -371,6 +374,7 @@ class FaultMiddleware:
             nonlocal status, fault
             if message["type"] == "http.response.start":
                 status = message["status"]
+                await _hold_until(answer_at)
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 if fault == "truncate":
                     fault = None  # a truncated response never ends: there was nothing to cut
@@ -378,12 +382,11 @@ class FaultMiddleware:
             await send(message)
 
         try:
-            if decision.delay:
-                await asyncio.sleep(decision.delay)
             if fault == "rate_limit":
                 await _respond(observed_send, 403, *_rate_limit_answer(decision.retry_after))
             elif fault == "drop":
                 await _drain(receive)
+                await _hold_until(answer_at)
                 raise DroppedConnection()
             elif fault == "error":
                 await _respond(observed_send, decision.status, *_error_answer(decision.status))
@@ -393,6 +396,13 @@ class FaultMiddleware:
                 await self.app(scope, receive, observed_send)
         finally:
             record()
+
+
+async def _hold_until(moment: float) -> None:
+    """Sleep until `moment` (on the time.monotonic clock), if it is still ahead."""
+    wait = moment - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
 
 
 async def _respond(send: Send, status: int, headers: Headers, body: bytes) -> None:
