@@ -9,8 +9,10 @@ even when a target is missed; the last line sums up.
    ``max(1, ceil(n / 100))`` pages, plus one when n is a positive multiple of 100, whose full
    last page still carries a ``next`` link). The crawl's tables and edges are checked against
    the ground truth too (keys; (source, connection, target, position) edges). Depth 1 and 2.
-2. Throughput with 50 ms injected latency: pages per second against ``concurrency /
-   latency`` at concurrency 8 (the default; target >= 90 %), and at 1, 4, 16 and 32. Then a
+2. Throughput with 50 ms injected latency (the sandbox answers each request 50 ms after it
+   arrived, its own work included): pages per second against ``concurrency / latency`` at
+   concurrency 8 (the default; target >= 90 %; the median of three runs, each printed), and
+   at 1, 4, 16 and 32. Then a
    rate-limited sandbox: requests served per second against the limit R (target >= 0.9 R),
    rate-limit answers received, items lost against the ground truth.
 3. Memory of a crawl of >= 1,000,000 list entries into an SQLite store: resident memory of
@@ -52,6 +54,7 @@ from typing import Any
 PAGE = 100  # the API's largest page, the crawler's default page_size
 LATENCY = 0.05
 DEFAULT_CONCURRENCY = 8
+REPEATS = 3  # runs at the default concurrency, whose median is the figure
 RATE_LIMIT = 20.0
 
 
@@ -426,15 +429,24 @@ def bench_throughput(quick: bool) -> Section:
             ideal = concurrency / LATENCY
             seeds, expected = seeds_for_pages(sb, names, connection,
                                               max(60, int(ideal * seconds)))
-            m = measure_rate(sb, lambda transport: crawl(
+            default = concurrency == DEFAULT_CONCURRENCY
+            # The target's figure is the median of REPEATS runs: on a shared 2-core machine
+            # one run can be off by 10 %. Every run's rate is printed in the notes.
+            runs = sorted((measure_rate(sb, lambda transport: crawl(
                 seeds, connections=[connection], concurrency=concurrency, progress=False,
                 transport=transport, **client_options(sb.url)))
+                for _ in range(REPEATS if default else 1)), key=lambda run: run["rate"])
+            m = runs[len(runs) // 2]
             result = m["result"]
-            complete = m["count"] == expected and len(result.failures) == 0
-            default = concurrency == DEFAULT_CONCURRENCY
-            section.add(f"concurrency {concurrency:>2}{' (default)' if default else ''}: pages/s",
+            complete = (all(run["count"] == expected for run in runs)
+                        and all(len(run["result"].failures) == 0 for run in runs))
+            label = f" (default, median of {len(runs)})" if default else ""
+            section.add(f"concurrency {concurrency:>2}{label}: pages/s",
                         f"{m['rate']:,.1f}", f">= 90% of {ideal:,.0f}", m["rate"] / ideal,
                         (m["rate"] >= 0.9 * ideal) if default else None)
+            if len(runs) > 1:
+                section.notes.append(f"concurrency {concurrency}, each run: " + ", ".join(
+                    f"{run['rate']:,.1f} pages/s ({run['rate'] / ideal:.3f})" for run in runs))
             section.data[f"concurrency_{concurrency}"] = {
                 k: v for k, v in m.items() if k not in ("result", "faults", "status")}
             per_page = (m["client_cpu"] * 1000 / m["count"], m["server_cpu"] * 1000 / m["count"])
