@@ -19,12 +19,15 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import json
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,7 @@ _EDGE_COLUMNS = {"source_key": "string", "connection": "string", "target_key": "
                  "position": "Int64"}
 _FAILURE_COLUMNS = {"url": "string", "status": "Int64", "error": "string"}
 _MAX_PAGE = 100
+_SPILL = 1000  # walks found held in memory at most before they go to the store's frontier
 
 
 def _table_type(item_type: Any) -> str:
@@ -121,7 +125,12 @@ def _seed_key(seed: Any) -> str:
 
 
 class _Store:
-    """Raw pages, failures and the crawl's identity in SQLite, committed page by page."""
+    """Raw pages, failures, the frontier and the crawl's identity in SQLite.
+
+    Pages are committed one by one as they arrive. The frontier (the lists to walk, by level)
+    is where the crawl's queue spills, so that memory stays flat however many resources a
+    level finds; each run starts it afresh, since replaying the stored pages finds it again.
+    """
 
     _SCHEMA = """
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,6 +143,13 @@ class _Store:
             body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS failures (
             url TEXT PRIMARY KEY, status INTEGER, error TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS frontier (
+            level INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            source_key TEXT NOT NULL,
+            connection TEXT NOT NULL,
+            url TEXT NOT NULL,
+            PRIMARY KEY (level, seq));
         CREATE TEMP TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY);
     """
 
@@ -165,8 +181,10 @@ class _Store:
                 f"store {os.fspath(self.path)!r} holds another crawl (seeds {held['seeds']}, "
                 f"connections {held['connections']}, depth {held['depth']}); use another "
                 "path, or resume=False to start it over")
-        if row is None or row[0] != wanted or not resume:
-            with self.db:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM frontier")
+            if row is None or row[0] != wanted or not resume:
                 self.db.execute("DELETE FROM pages")
                 self.db.execute("DELETE FROM failures")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('crawl', ?)", (wanted,))
@@ -197,6 +215,23 @@ class _Store:
         finally:
             self.db.execute("COMMIT")
 
+    def add_walks(self, walks: list[tuple[int, int, str, str, str]]) -> None:
+        """Queue lists to walk: (level, order found, source key, connection, URL) each."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT INTO frontier VALUES (?, ?, ?, ?, ?)", walks)
+
+    def walks(self, level: int) -> Iterator[tuple[str, str, str]]:
+        """(source key, connection, URL) of the lists to walk at `level`, in the order they
+        were found, read a thousand at a time."""
+        after = -1
+        while rows := self.db.execute(
+                "SELECT seq, source_key, connection, url FROM frontier WHERE level = ? "
+                "AND seq > ? ORDER BY seq LIMIT 1000", (level, after)).fetchall():
+            after = rows[-1][0]
+            for _, source_key, connection, url in rows:
+                yield source_key, connection, url
+
     def pages(self) -> Iterator[tuple[str | None, str | None, int, str]]:
         yield from self.db.execute(
             "SELECT source_key, connection, position, body FROM pages ORDER BY seq")
@@ -214,8 +249,6 @@ def _typed_frame(rows: list, columns: dict[str, str]) -> pd.DataFrame:
 class _Crawl:
     """One run of a crawl: breadth first, a level at a time, bounded concurrency."""
 
-    expandable: dict[str, tuple[str, ...]] = {}  # connections of the next hop, by type
-
     def __init__(self, client: Mixcloud, store: _Store, seeds: list[str],
                  hops: list[dict[str, tuple[str, ...]]], *, max_items: int | None,
                  page_size: int, concurrency: int, progress: Any) -> None:
@@ -225,37 +258,34 @@ class _Crawl:
         self.items = self.pages = self.pages_from_store = 0
         self.full = False
         self.started, self.requests_before = time.monotonic(), client.stats.requests
+        self.found: list[tuple[int, int, str, str, str]] = []  # walks not yet in the store
+        self.found_per_level: Counter[int] = Counter()
+        self.order = itertools.count()  # the order walks were found in, kept in the frontier
 
     async def run(self) -> None:
-        frontier: list[tuple[str, str, dict[str, str]]] = []
-        await self._pool([self._seed(key, frontier) for key in self.seeds])
-        for level, per_type in enumerate(self.hops, start=1):
-            walks = []
-            for key, kind, urls in frontier:
-                for name in per_type.get(kind, ()):
-                    url = urls.get(name) or self.client._build_url(f"{key}{name}")
-                    walks.append((key, name, _urls.merge_query(url, {"limit": self.page_size})))
-            frontier = []
-            found = frontier if level < self.depth else None
-            self.expandable = self.hops[level] if level < self.depth else {}
-            await self._pool([self._walk(*walk, found) for walk in walks])
-            if self.full or not frontier:
+        await self._pool(functools.partial(self._seed, key) for key in self.seeds)
+        for level in range(1, self.depth + 1):
+            self._spill()
+            if self.full or not self.found_per_level[level]:
                 break
+            await self._pool(functools.partial(self._walk, *walk, level)
+                             for walk in self.store.walks(level))
 
-    async def _pool(self, jobs: list) -> None:
-        queue: asyncio.Queue = asyncio.Queue()
-        for job in jobs:
-            queue.put_nowait(job)
-
+    async def _pool(self, jobs: Iterator[Callable[[], Awaitable[None]]]) -> None:
+        """Run `jobs` with `concurrency` workers; each job is made only when a worker is free."""
         async def worker() -> None:
-            while not queue.empty() and not self.full:
-                await queue.get_nowait()
+            for job in jobs:  # shared by the workers: each job goes to one of them
+                if self.full:
+                    return
+                await job()
 
-        try:
-            await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(jobs)))))
-        finally:
-            while not queue.empty():  # jobs never started: close them quietly
-                queue.get_nowait().close()
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+
+    def _spill(self) -> None:
+        """Move the walks found so far into the store's frontier."""
+        if self.found:
+            self.store.add_walks(self.found)
+            self.found = []
 
     async def _fetch(self, url: str, source_key: str | None, connection: str | None,
                      position: int) -> dict[str, Any] | None:
@@ -290,8 +320,10 @@ class _Crawl:
                 body = body.replace(form, "")
         return body
 
-    def _take(self, records: list, found: list | None) -> None:
-        """Count the new resources among `records`, up to max_items; queue them for `found`."""
+    def _take(self, records: list, level: int) -> None:
+        """Count the new resources among `records` (found `level` hops from the seeds), up to
+        max_items, and queue the lists of the next hop to walk from them."""
+        expand = self.hops[level] if level < self.depth else {}
         keyed = [record for record in records
                  if isinstance(record, dict) and isinstance(record.get("key"), str)]
         for record, new in zip(keyed, self.store.first_sightings([r["key"] for r in keyed])):
@@ -302,18 +334,23 @@ class _Crawl:
                 self.full = True
                 break
             self.items += 1
-            if found is not None and record.get("type") in self.expandable:
-                connections = (record.get("metadata") or {}).get("connections") or {}
-                found.append((key, record["type"], connections))
+            connections = (record.get("metadata") or {}).get("connections") or {}
+            for name in expand.get(record.get("type"), ()):
+                url = connections.get(name) or self.client._build_url(f"{key}{name}")
+                self.found_per_level[level + 1] += 1
+                url = _urls.merge_query(url, {"limit": self.page_size})
+                # a server may echo the token in its links: the token is added on sending
+                self.found.append((level + 1, next(self.order), key, name,
+                                   _urls.strip_secrets(url)))
+        if len(self.found) >= _SPILL:
+            self._spill()
 
-    async def _seed(self, key: str, frontier: list) -> None:
-        self.expandable = self.hops[0] if self.hops else {}
+    async def _seed(self, key: str) -> None:
         data = await self._fetch(self.client._build_url(key), None, None, 0)
         if data is not None:
-            self._take([data], frontier)
+            self._take([data], 0)
 
-    async def _walk(self, source_key: str, connection: str, url: str,
-                    found: list | None) -> None:
+    async def _walk(self, source_key: str, connection: str, url: str, level: int) -> None:
         position, seen_urls = 0, set()
         while url and not self.full and url not in seen_urls:
             seen_urls.add(url)
@@ -321,7 +358,7 @@ class _Crawl:
             if data is None:
                 return
             items = data.get("data") if isinstance(data.get("data"), list) else []
-            self._take(items, found)
+            self._take(items, level)
             if not items:
                 return
             position += len(items)
@@ -566,9 +603,10 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
     concurrency : int
         Lists walked at the same time.
     store : path, optional
-        SQLite file keeping the raw pages as they arrive. With ``resume=True`` (default) the
-        same call continues an interrupted crawl without fetching any stored page again;
-        ``resume=False`` starts it over. A store of another crawl is refused.
+        SQLite file keeping the raw pages as they arrive, and the frontier (the lists still to
+        walk). With ``resume=True`` (default) the same call continues an interrupted crawl
+        without fetching any stored page again; ``resume=False`` starts it over. A store of
+        another crawl is refused. Without it, both are kept in memory.
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
         a line for every rate-limit wait.

@@ -344,3 +344,19 @@ def test_tables_built_in_chunks_equal_tables_built_at_once(sb, tmp_path, monkeyp
     for name, frame in whole.tables.items():
         pd.testing.assert_frame_equal(chunked.tables[name], frame, obj=name)
     pd.testing.assert_frame_equal(chunked.edges, whole.edges)
+
+
+def test_the_frontier_goes_to_the_store_as_the_crawl_runs(sb, tmp_path, monkeypatch):
+    import mixframe.crawler
+    monkeypatch.setattr(mixframe.crawler, "_SPILL", 3)  # spill mid-level, not only at its end
+    store = tmp_path / "crawl.sqlite"
+    per_type = {"user": ("following",), "cloudcast": ("comments",)}
+    result = crawl(["spartacus", "NTSRadio"], connections=per_type, depth=2, store=store,
+                   progress=False, **options(sb))
+    keys, edges, walks = ground_truth(sb.world, ["/spartacus/", "/NTSRadio/"], [per_type] * 2)
+    assert crawled(result) == (keys, edges)
+    with sqlite3.connect(store) as db:
+        per_level = dict(db.execute("SELECT level, count(*) FROM frontier GROUP BY level"))
+        urls = [url for (url,) in db.execute("SELECT url FROM frontier")]
+    assert set(per_level) == {1, 2} and sum(per_level.values()) == walks
+    assert len(set(urls)) == len(urls) and all("limit=100" in url for url in urls)
