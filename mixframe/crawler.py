@@ -26,7 +26,6 @@ import os
 import sqlite3
 import sys
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,14 +258,13 @@ class _Crawl:
         self.full = False
         self.started, self.requests_before = time.monotonic(), client.stats.requests
         self.found: list[tuple[int, int, str, str, str]] = []  # walks not yet in the store
-        self.found_per_level: Counter[int] = Counter()
         self.order = itertools.count()  # the order walks were found in, kept in the frontier
 
     async def run(self) -> None:
         await self._pool(functools.partial(self._seed, key) for key in self.seeds)
         for level in range(1, self.depth + 1):
             self._spill()
-            if self.full or not self.found_per_level[level]:
+            if self.full:
                 break
             await self._pool(functools.partial(self._walk, *walk, level)
                              for walk in self.store.walks(level))
@@ -337,7 +335,6 @@ class _Crawl:
             connections = (record.get("metadata") or {}).get("connections") or {}
             for name in expand.get(record.get("type"), ()):
                 url = connections.get(name) or self.client._build_url(f"{key}{name}")
-                self.found_per_level[level + 1] += 1
                 url = _urls.merge_query(url, {"limit": self.page_size})
                 # a server may echo the token in its links: the token is added on sending
                 self.found.append((level + 1, next(self.order), key, name,
