@@ -432,3 +432,40 @@ def test_cli_reports_a_busy_port(capsys):
         port = url.rsplit(":", 1)[1]
         assert main(["sandbox", "--port", port, "--users", "5"]) == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_held_answers_wake_in_order_never_early_and_survive_cancelled_and_closed_loops():
+    from mixframe.sandbox.alarm import sleep_until
+
+    async def hold(moment):
+        await sleep_until(moment)
+        return time.monotonic() - moment
+
+    async def holds(count):
+        start = time.monotonic() + 0.05
+        moments = [start + 0.003 * (count - i) for i in range(count)]  # latest asked first
+        cancelled = asyncio.ensure_future(sleep_until(start))
+        lates = asyncio.gather(*(hold(m) for m in moments))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        return await lates
+
+    abandoned = asyncio.new_event_loop()  # closed with a wait pending: the timer must go on
+    abandoned.run_until_complete(asyncio.sleep(0))
+    task = abandoned.create_task(sleep_until(time.monotonic() + 0.01))
+    abandoned.run_until_complete(asyncio.sleep(0))
+    task.cancel()
+    abandoned.close()
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(asyncio.run(holds(20))))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3
+    for lates in results:
+        assert all(late >= 0 for late in lates)  # never before the moment asked
+        assert max(lates) < 0.5
+    assert asyncio.run(hold(time.monotonic() - 1)) >= 1  # a moment passed: no wait at all

@@ -9,7 +9,6 @@ to the server by raising :class:`~mixframe.sandbox.asgi.DroppedConnection` and
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import random
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 from urllib.parse import parse_qsl
 
+from .alarm import sleep_until
 from .asgi import ASGIApp, DroppedConnection, Message, Receive, Scope, Send, TruncatedResponse
 
 __all__ = ["Decision", "FaultMiddleware", "Faults", "LoggedRequest", "RequestLog"]
@@ -374,7 +374,7 @@ class FaultMiddleware:
             nonlocal status, fault
             if message["type"] == "http.response.start":
                 status = message["status"]
-                await _hold_until(answer_at)
+                await sleep_until(answer_at)
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 if fault == "truncate":
                     fault = None  # a truncated response never ends: there was nothing to cut
@@ -386,7 +386,7 @@ class FaultMiddleware:
                 await _respond(observed_send, 403, *_rate_limit_answer(decision.retry_after))
             elif fault == "drop":
                 await _drain(receive)
-                await _hold_until(answer_at)
+                await sleep_until(answer_at)
                 raise DroppedConnection()
             elif fault == "error":
                 await _respond(observed_send, decision.status, *_error_answer(decision.status))
@@ -396,13 +396,6 @@ class FaultMiddleware:
                 await self.app(scope, receive, observed_send)
         finally:
             record()
-
-
-async def _hold_until(moment: float) -> None:
-    """Sleep until `moment` (on the time.monotonic clock), if it is still ahead."""
-    wait = moment - time.monotonic()
-    if wait > 0:
-        await asyncio.sleep(wait)
 
 
 async def _respond(send: Send, status: int, headers: Headers, body: bytes) -> None:
