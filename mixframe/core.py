@@ -33,7 +33,7 @@ from .exceptions import (DecodeError, MixcloudError, RateLimitError, TransportEr
                          _error_for)
 from .json import MixcloudJSONDecoder
 from .models import AccessDict, Resource, ResourceList
-from .retry import RetryPolicy
+from .retry import RateLimitPause, RetryPolicy
 
 __all__ = ["ClientStats", "Mixcloud", "SEARCH_TYPES"]
 
@@ -124,6 +124,7 @@ class Mixcloud:
         Retry policy, or the number of retries of transient failures with the default policy.
     max_wait : float, optional
         Longest rate-limit wait honoured, in seconds (overrides the policy's ``max_wait``).
+        While one request waits out a rate limit, every request of the client waits with it.
     transport : httpx.AsyncBaseTransport, optional
         Transport for the session the client creates (e.g. the in-process sandbox).
     on_wait : callable, optional
@@ -197,6 +198,7 @@ class Mixcloud:
         if max_wait is not None:
             policy = RetryPolicy(**{**policy.__dict__, "max_wait": max_wait})
         self._retry = policy
+        self._rate_limit_pause = RateLimitPause()
         self.on_wait = on_wait
         self.stats = ClientStats()
 
@@ -307,6 +309,7 @@ class Mixcloud:
         extra = {} if timeout is _UNSET else {"timeout": timeout}
         while True:
             shown = _urls.redact(url)
+            await self._rate_limit_pause.wait()
             self.stats.requests += 1
             logger.debug("%s %s", method, shown)
             failure = None
@@ -354,8 +357,8 @@ class Mixcloud:
                            delay)
                 if self.on_wait is not None:
                     self.on_wait(delay, f"rate limited by Mixcloud on {method} {shown}")
-                await asyncio.sleep(delay)
-                continue
+                self._rate_limit_pause.extend(delay)
+                continue  # the loop's top waits, with every other request of this client
             if status >= 500 and not write and failures < self._retry.retries:
                 await self._backoff(failures, f"{method} {shown} answered {status}")
                 failures += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -139,3 +140,22 @@ async def test_429_without_body_is_a_rate_limit_too():
                         retries=FAST) as client:
         assert (await client.get("x")).key == "/x/"
         assert client.stats.rate_limit_waits == 1
+
+
+async def test_one_rate_limit_answer_holds_every_request_of_the_client():
+    # a burst of 10, then 10 per second; answers in 0 to 0.1 s, so workers fall out of step
+    app = sandbox.app(seed=0, rate_limit=10, latency=0.05, jitter=0.05)
+    async with client_for(app) as client:
+        async def worker(name):
+            return await walk_keys(await (await client.get(name)).followers(limit=5))
+
+        names = app.world.usernames()[:8]
+        results = await asyncio.gather(*(worker(name) for name in names))
+    assert results == [app.world.connection_keys(f"/{name}/followers/") for name in names]
+    refused = [r.timestamp for r in app.requests if r.fault == "rate_limit"]
+    assert refused and client.stats.rate_limit_waits == len(refused)
+    # Requests sent before the 403 came back (at most 0.1 s after it arrived) may still
+    # arrive; after that nothing goes out until Retry-After (at least 1 s) has passed.
+    arrivals = [r.timestamp for r in app.requests]
+    for moment in refused:
+        assert not [t for t in arrivals if moment + 0.2 < t < moment + 0.9]
