@@ -18,6 +18,8 @@ even when a target is missed; the last line sums up.
 3. Memory of a crawl of >= 1,000,000 list entries into an SQLite store: resident memory of
    the crawling process (a fresh interpreter, sampled every 50 ms from /proc/self/status)
    after 10 %, 50 % and 100 % of the pages, then the cost of building the tables at the end.
+   With ``--no-store`` the same crawl runs without ``store=`` (its pages then go to a
+   temporary SQLite database), to show that memory stays flat that way too.
 
 The sandbox always runs in a separate process (``multiprocessing``, spawn) calling
 ``sandbox.serve``, so its world and its CPU are not the crawler's. The bench asks that
@@ -28,11 +30,13 @@ Usage::
     python bench/bench_crawl.py            # full run, a few minutes
     python bench/bench_crawl.py --quick    # every workload shrunk: under a minute
     python bench/bench_crawl.py --only 1,3 --json out.json
+    python bench/bench_crawl.py --only 3 --no-store
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import math
@@ -591,16 +595,17 @@ def memory_worker(spec: dict[str, Any]) -> dict[str, Any]:
         "rows": {name: len(frame) for name, frame in frames.items()},
         "frames_mb": sum(frame.memory_usage(deep=True).sum() for frame in frames.values()) / 1e6,
         "list_counts": {f"{source}{connection}/": n for (source, connection), n in counts.items()},
-        "store_mb": os.path.getsize(spec["store"]) / 1e6,
+        "store_mb": os.path.getsize(spec["store"]) / 1e6 if spec["store"] else 0.0,
         "samples": [(round(t - started, 2), rss, req, name) for t, rss, req, name in samples],
         "instrumented": original is not None,
     }
 
 
-def bench_memory(quick: bool) -> Section:
+def bench_memory(quick: bool, store: bool = True) -> Section:
     users = 1000 if quick else 30000
-    section = Section("3. Memory of a large crawl into an SQLite store "
-                      "(crawling process only)")
+    section = Section("3. Memory of a large crawl " + ("into an SQLite store" if store else
+                      "without store= (a temporary SQLite database)")
+                      + " (crawling process only)")
     kinds = ["new", "hot", "popular"]
     with SandboxProcess(users=users, seed=0) as sb, \
             tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
@@ -609,7 +614,8 @@ def bench_memory(quick: bool) -> Section:
         entries = sum(len(keys) for keys in lists.values())
         expected_pages = len(tags) + sum(pages_for(len(keys)) for keys in lists.values())
         spec = {"url": sb.url, "seeds": tags, "connections": {"tag": kinds},
-                "store": str(Path(tmp) / "crawl.sqlite"), "expected_pages": expected_pages}
+                "store": str(Path(tmp) / "crawl.sqlite") if store else None,
+                "expected_pages": expected_pages}
         server0 = sb.cpu_seconds()
         worker = subprocess.run(
             [sys.executable, __file__, "--memory-worker", json.dumps(spec)],
@@ -654,7 +660,8 @@ def bench_memory(quick: bool) -> Section:
     section.notes.append(f"crawl {w['crawl_s']:.0f} s ({stats['pages'] / w['crawl_s']:.0f} "
                          f"pages/s, {stats['edges'] / w['crawl_s']:,.0f} entries/s), tables "
                          f"{w['tables_s']:.0f} s; CPU: crawler {w['cpu_s']:.0f} s, sandbox "
-                         f"{server_cpu:.0f} s; store {w['store_mb']:,.0f} MB")
+                         f"{server_cpu:.0f} s"
+                         + (f"; store {w['store_mb']:,.0f} MB" if store else ""))
     section.notes.append(f"result: {rows}; DataFrames {w['frames_mb']:,.0f} MB (deep)")
     if quick:
         section.notes.append("--quick: the workload is far below 1,000,000 entries and the "
@@ -695,6 +702,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="shrink every workload (smoke check, under a minute)")
     parser.add_argument("--only", default="1,2,3", help="sections to run, e.g. 1,3")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--no-store", action="store_true",
+                        help="section 3 crawls without store= (pages in a temporary database)")
     parser.add_argument("--memory-worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_worker:
@@ -702,7 +711,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     wanted = {part.strip() for part in args.only.split(",")}
     print(f"bench_crawl{' --quick' if args.quick else ''}: {environment()}")
-    benches = {"1": bench_requests, "2": bench_throughput, "3": bench_memory}
+    benches = {"1": bench_requests, "2": bench_throughput,
+               "3": functools.partial(bench_memory, store=not args.no_store)}
     sections = []
     started = time.perf_counter()
     for number, bench in benches.items():

@@ -154,7 +154,9 @@ class _Store:
 
     def __init__(self, path: str | os.PathLike | None) -> None:
         self.path = path
-        target = ":memory:" if path is None else os.fspath(path)
+        # Without a path, SQLite's private temporary database: in memory while small, then
+        # spilled to a file it deletes on close, so a big crawl without a store stays flat.
+        target = "" if path is None else os.fspath(path)
         if path is not None:
             parent = Path(target).resolve().parent
             if not parent.is_dir():
@@ -603,7 +605,8 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
         SQLite file keeping the raw pages as they arrive, and the frontier (the lists still to
         walk). With ``resume=True`` (default) the same call continues an interrupted crawl
         without fetching any stored page again; ``resume=False`` starts it over. A store of
-        another crawl is refused. Without it, both are kept in memory.
+        another crawl is refused. Without it, both go to a temporary SQLite database, in
+        memory while small and in a file deleted at the end once large (in ``TMPDIR``).
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
         a line for every rate-limit wait.
