@@ -89,8 +89,10 @@ class RateLimitPause:
     """The moment one client may send again after Mixcloud said it hit its rate limit.
 
     Every request of the client passes :meth:`wait` before it is sent; a rate-limit answer
-    pushes the moment back with :meth:`extend`. Without it, each of a crawler's workers would
-    meet its own 403 (about one request in three, at 8 workers against a 20/s limit).
+    pushes the moment back with :meth:`extend`. Without it, a crawler's worker between two
+    requests would send into a limit another worker has already met, and workers out of step
+    with each other could each be refused again and again. Requests already in flight when
+    the first answer comes back still meet the limit.
 
     Examples
     --------

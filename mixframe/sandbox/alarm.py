@@ -1,11 +1,12 @@
-"""Sleeping until a moment, to a tenth of a millisecond, from any event loop.
+"""Sleeping until a moment, to a few tenths of a millisecond, from any event loop.
 
 The sandbox holds each answer until its injected latency has passed. ``asyncio.sleep`` cannot
 do that precisely on Linux: the selector rounds every timeout up to a whole millisecond
-(``epoll_wait`` takes milliseconds), so a 50 ms latency became 50.5 ms on average, and every
+(``epoll_wait`` takes milliseconds), so a 50 ms latency became 50.5 to 51 ms, and every
 throughput figure measured against the sandbox was charged for it. :func:`sleep_until` hands
 the wait to one timer thread instead, whose sleep is precise to the kernel's timer slack
-(about 50 µs), and which wakes the waiting loop through ``call_soon_threadsafe``.
+(about 50 µs), and which wakes the waiting loop through ``call_soon_threadsafe``: answers
+then leave about 0.2 ms late instead of 0.6 ms (100 waits at once, measured side by side).
 """
 
 from __future__ import annotations
