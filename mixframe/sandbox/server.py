@@ -14,6 +14,7 @@ WebSocket and lifespan scopes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import logging
 import socket
@@ -74,6 +75,7 @@ class Server:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._connections: set[_Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
     @property
@@ -122,19 +124,16 @@ class Server:
         self.stop()
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve())
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+        # asyncio.run also finishes the tasks still pending at the end, such as a connection
+        # accepted as the server closed: its socket is closed, not left to the garbage collector.
+        asyncio.run(self._serve())
 
     async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         try:
             sock = _bind(self.host, self.port)
-            server = await asyncio.start_server(self._accept, sock=sock, backlog=1024,
+            server = await asyncio.start_server(self._connected, sock=sock, backlog=1024,
                                                 limit=MAX_HEAD_SIZE)
         except BaseException as exc:
             self._startup_error = exc
@@ -144,6 +143,12 @@ class Server:
         self._ready.set()
         async with server:
             await self._stopping.wait()
+            # Stop accepting, then give connections already accepted one turn of the loop to
+            # get their transports: a closed asyncio server refuses to attach them and leaves
+            # their sockets open (an asyncio race, seen on 3.11 to 3.13).
+            with contextlib.suppress(NotImplementedError):  # no readers on Windows' proactor
+                self._loop.remove_reader(sock)
+            await asyncio.sleep(0)
             server.close()
             await self._close_connections()
 
@@ -158,6 +163,19 @@ class Server:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+    def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Called as each connection is made. A connection accepted as the server stops can see
+        # its task cancelled before the task's first step, when no cleanup of its own runs:
+        # closing the socket is the task's done callback instead.
+        task = asyncio.get_running_loop().create_task(self._accept(reader, writer))
+        self._tasks.add(task)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            writer.close()
+
+        task.add_done_callback(finished)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # asyncio only sets TCP_NODELAY on sockets it created itself; without it each response's
