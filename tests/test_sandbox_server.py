@@ -138,7 +138,9 @@ def test_serve_closes_the_port_and_idle_connections_on_exit():
     assert not port_is_open(port)
 
 
-def test_stop_lets_a_request_in_flight_finish():
+def stop_while_a_request_is_held() -> tuple[Server, list[httpx.Response]]:
+    """Stop a server while its app holds a request, connecting to its port until the port
+    closes; return the server and the held request's response."""
     in_app, release = threading.Event(), threading.Event()
 
     async def held(scope, receive, send):
@@ -154,11 +156,20 @@ def test_stop_lets_a_request_in_flight_finish():
     assert in_app.wait(5)
     stopper = threading.Thread(target=server.stop)
     stopper.start()
-    while port_is_open(server.port):
-        time.sleep(0.01)
+    while True:  # connect until refused or reset: some attempts land as the port closes
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+        except OSError:
+            break
+        time.sleep(0.005)
     release.set()
     stopper.join()
     client.join()
+    return server, responses
+
+
+def test_stop_lets_a_request_in_flight_finish():
+    _, responses = stop_while_a_request_is_held()
     assert responses[0].status_code == 200
     assert responses[0].headers["connection"] == "close"
 
@@ -166,29 +177,8 @@ def test_stop_lets_a_request_in_flight_finish():
 def test_connections_made_as_the_server_stops_are_closed_not_leaked():
     unclosed = []
     for _ in range(6):  # the race is met in about half the rounds
-        in_app, release = threading.Event(), threading.Event()
-
-        async def held(scope, receive, send):
-            in_app.set()
-            await asyncio.get_running_loop().run_in_executor(None, release.wait)
-            await echo(scope, receive, send)
-
-        server = Server(held)
-        server.start()
-        client = threading.Thread(target=lambda: httpx.get(server.url + "/a"))
-        client.start()
-        assert in_app.wait(5)
-        stopper = threading.Thread(target=server.stop)
-        stopper.start()
-        while True:  # connect until refused or reset: some attempts land as the port closes
-            try:
-                socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
-            except OSError:
-                break
-            time.sleep(0.005)
-        release.set()
-        stopper.join()
-        client.join()
+        server, responses = stop_while_a_request_is_held()
+        assert responses[0].status_code == 200
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ResourceWarning)
             gc.collect()  # a socket left open is reported as it is collected
