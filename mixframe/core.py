@@ -416,8 +416,8 @@ class Mixcloud:
         elif body is None and not expect_body:
             return AccessDict({}, mixcloud=self)
         elif body is None:
-            data = {"error": {"type": "DecodeError",
-                              "message": f"empty response of {_urls.redact(str(response.request.url))}"}}
+            shown = _urls.redact(str(response.request.url))
+            data = {"error": {"type": "DecodeError", "message": f"empty response of {shown}"}}
         elif isinstance(body, dict):
             return AccessDict(body, mixcloud=self)
         else:

@@ -107,6 +107,13 @@ def local_tz(monkeypatch):
 from mixframe import Mixcloud, sandbox  # noqa: E402
 
 
+def on_sandbox(app, kind=Mixcloud, **options):
+    """A `kind` client (Mixcloud or MixcloudSync) on the in-process sandbox `app`, with the
+    sandbox's token unless `options` give another."""
+    return kind(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
+                **{"access_token": sandbox.TOKEN, **options})
+
+
 @pytest.fixture
 def sb():
     """A fresh in-process sandbox (seed 0): its state and request log belong to one test."""
@@ -123,8 +130,7 @@ def served():
 @pytest.fixture
 async def mixcloud(sb):
     """An authorised async client talking to `sb` in process."""
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                        access_token=sandbox.TOKEN) as client:
+    async with on_sandbox(sb) as client:
         yield client
 
 
@@ -135,8 +141,7 @@ async def reader(request, sb):
     Yields ``(client, app)`` where ``app`` is the sandbox that answers (for its request log).
     """
     if request.param == "in-process":
-        async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                            transport=sandbox.transport(sb), access_token=sandbox.TOKEN) as client:
+        async with on_sandbox(sb) as client:
             yield client, sb
     else:
         with sandbox.serve(sb) as url:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import on_sandbox
 from mixframe import (PICTURE_MAX_SIZE, AccessDict, AuthError, CrawlResult, DecodeError,
                       Mixcloud, MixcloudError, MixcloudOAuth, MixcloudOAuthError,
                       MixcloudOAuthSync, MixcloudSync, Resource, ResourceList, RetryPolicy,
@@ -51,17 +52,13 @@ class Env:
     # -- clients ----------------------------------------------------------------------
     def client(self, **options) -> Mixcloud:
         """Async client on the in-process sandbox, with its token."""
-        options = {"access_token": sandbox.TOKEN, "retries": FAST, **options}
-        client = Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                          transport=sandbox.transport(self.sb), **options)
+        client = on_sandbox(self.sb, **{"retries": FAST, **options})
         self.async_clients.append(client)
         return client
 
     def sync(self, **options) -> MixcloudSync:
         """Blocking client on the in-process sandbox, with its token."""
-        options = {"access_token": sandbox.TOKEN, "retries": FAST, **options}
-        client = MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                              transport=sandbox.transport(self.sb), **options)
+        client = on_sandbox(self.sb, MixcloudSync, **{"retries": FAST, **options})
         self.sync_clients.append(client)
         return client
 

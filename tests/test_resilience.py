@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from conftest import walk_keys
+from conftest import on_sandbox, walk_keys
 from mixframe import (AccessDict, Mixcloud, RateLimitError, RetryPolicy, ServerError,
                       TransportError, sandbox)
 
@@ -16,9 +16,7 @@ FAST = RetryPolicy(retries=6, backoff=0.001, backoff_max=0.01)
 
 
 def client_for(app, **options):
-    options.setdefault("retries", FAST)
-    return Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
-                    access_token=sandbox.TOKEN, **options)
+    return on_sandbox(app, **{"retries": FAST, **options})
 
 
 @pytest.mark.parametrize("fault", ["error_rate", "drop_rate", "truncate_rate"])

@@ -25,6 +25,7 @@ import httpx
 import pandas as pd
 import pytest
 
+from conftest import on_sandbox
 from mixframe import (Mixcloud, MixcloudError, MixcloudOAuth, MixcloudOAuthSync, MixcloudSync,
                       NotFoundError, RetryPolicy, acrawl, crawl, frames, read_crawl, sandbox)
 from mixframe.widgets import LoginWidget
@@ -64,15 +65,11 @@ def assert_clean(text, where, extra=()):
 
 
 def sandbox_client(app, **options) -> Mixcloud:
-    options = {"access_token": sandbox.TOKEN, "retries": FAST, **options}
-    return Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
-                    **options)
+    return on_sandbox(app, **{"retries": FAST, **options})
 
 
 def sandbox_sync(app, **options) -> MixcloudSync:
-    options = {"access_token": sandbox.TOKEN, "retries": FAST, **options}
-    return MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                        transport=sandbox.transport(app), **options)
+    return on_sandbox(app, MixcloudSync, **{"retries": FAST, **options})
 
 
 def closed_port() -> int:

@@ -168,7 +168,7 @@ class Server:
         # Called as each connection is made. A connection accepted as the server stops can see
         # its task cancelled before the task's first step, when no cleanup of its own runs:
         # closing the socket is the task's done callback instead.
-        task = asyncio.get_running_loop().create_task(self._accept(reader, writer))
+        task = self._loop.create_task(self._accept(reader, writer))
         self._tasks.add(task)
 
         def finished(task: asyncio.Task[None]) -> None:

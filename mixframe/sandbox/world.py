@@ -405,13 +405,13 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
-
 def _reserve(taken: set[int], t: int) -> int:
     """The first free second at or after `t`, marked taken: ordering times stay unique."""
     while t in taken:
         t += 1
     taken.add(t)
     return t
+
 
 class World:
     """A deterministic synthetic Mixcloud, plus the state changed through the API.
