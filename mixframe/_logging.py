@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ._urls import SECRET_PARAMS, redact
+from ._redact import redact
 
 logger = logging.getLogger("mixframe")
 
@@ -20,12 +20,18 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(str(arg)) if any(name in str(arg) for name in
-                                                        SECRET_PARAMS) else arg
+            record.args = tuple(arg if isinstance(arg, (int, float)) else _masked(arg)
                                 for arg in args)
-        if isinstance(record.msg, str) and any(name in record.msg for name in SECRET_PARAMS):
+        if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True
+
+
+def _masked(value: object) -> object:
+    """`value` itself when its text holds no secret, else its redacted text."""
+    text = str(value)
+    shown = redact(text)
+    return value if shown == text else shown
 
 
 def install() -> None:

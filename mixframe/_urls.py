@@ -1,21 +1,16 @@
-"""URL helpers: resource keys, query merging, origins and redaction."""
+"""URL helpers: resource keys, query merging and origins (secrets: see :mod:`mixframe._redact`)."""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-#: Query parameters whose values are secrets: never logged, shown or stored.
-SECRET_PARAMS = frozenset({"access_token", "client_secret", "code"})
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters a Mixcloud key may hold unencoded: slugs, "+" and ":" of genre filters.
 KEY_SAFE = "/+:@!$&'()*,;=~"
-_SECRET_IN_QUERY = re.compile(r"((?:^|[?&;])(?:%s)=)[^&#;\s]*" % "|".join(sorted(SECRET_PARAMS)))
 
 
 def normalize_key(key: Any) -> str:
@@ -113,16 +108,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def strip_secrets(url: str) -> str:
-    """`url` without its secret query parameters (for URLs that are kept or stored)."""
-    parts = urlsplit(url)
-    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
-             if name not in SECRET_PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def redact(text: str) -> str:
-    """Return `text` (a URL, or a message holding URLs) with secret query values masked."""
-    return _SECRET_IN_QUERY.sub(r"\1***", text)

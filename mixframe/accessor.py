@@ -51,45 +51,30 @@ Examples
 from __future__ import annotations
 
 import asyncio
-import html
 import inspect
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 
 from . import _urls
-from .constants import MIXCLOUD_ROOT
-from .crawler import CONNECTIONS
-from .decorators import check_int, display_params, pagination_params, require_token
+from ._api import ACTIONS, CONNECTIONS, RESOURCE_TYPES, connection_item_type, key_type
+from ._redact import redact
+from ._player import player_iframe, player_options
+from .decorators import check_int, pagination_params, require_token
 from .defaults import get_default_client, resolve_client
 from .frames import page_frame, to_frame
 
 __all__ = ["ACTIONS", "MixcloudAccessor", "RESULT_COLUMNS"]
 
-#: The actions of the accessor and the type of row each applies to.
-ACTIONS: dict[str, str] = {
-    "follow": "user", "unfollow": "user",
-    "favorite": "cloudcast", "unfavorite": "cloudcast",
-    "repost": "cloudcast", "unrepost": "cloudcast",
-    "listen_later": "cloudcast", "unlisten_later": "cloudcast",
-}
 #: Columns (and dtypes) of an action's result frame.
 RESULT_COLUMNS: dict[str, str] = {"key": "string", "action": "string", "ok": "boolean",
                                   "message": "string", "error": "string"}
 
-_WIDGET = MIXCLOUD_ROOT.rstrip("/") + "/widget/iframe/"
-_WIDGET_OPTIONS = ("hide_cover", "mini", "light", "hide_artwork", "autoplay")
-_KNOWN_TYPES = frozenset({"user", "cloudcast", "tag", "comment", "feed", "category",
-                          "playlist"})
-_TAG_PREFIXES = frozenset({"discover", "tag", "genres"})
 _CONNECTION_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _PAGING_NAMES = ("offset", "limit", "since", "until", "page", "per_page")
-_SECRET_VALUE = re.compile(
-    r"(?i)((?<![a-z0-9_])(?:access_token|client_secret|code)(?:=|%3D))[^&#;\s\"']+")
 _ERRORS = ("raise", "skip")
 
 
@@ -116,35 +101,11 @@ def _key_text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _shape_type(key: str) -> str | None:
-    """Type of a resource from the shape of its (normalised) key."""
-    segments = [segment for segment in key.split("/") if segment]
-    if len(segments) == 1:
-        return None if segments[0] in _TAG_PREFIXES or segments[0] == "categories" else "user"
-    if len(segments) == 2:
-        if segments[0] in _TAG_PREFIXES:
-            return "tag"
-        if segments[0] == "categories":
-            return "category"
-        return "cloudcast"
-    if len(segments) == 3 and segments[1] == "playlists":
-        return "playlist"
-    return None
-
-
 def _row_type(key: str, frame_type: str | None) -> str | None:
     """Type of a row: the frame's type when it is a known one, else the key's shape."""
-    if frame_type in _KNOWN_TYPES:
+    if frame_type in RESOURCE_TYPES:
         return frame_type
-    return _shape_type(key)
-
-
-def _scrub(text: Any, token: Any = None) -> str:
-    """`text` as a str with secret query values (and the token itself) masked."""
-    text = _SECRET_VALUE.sub(r"\1***", str(text))
-    if isinstance(token, str) and token:
-        text = text.replace(token, "***")
-    return text
+    return key_type(key)
 
 
 def _check_errors(errors: Any) -> None:
@@ -249,18 +210,6 @@ def _warn_skipped(failures: list[tuple[str, BaseException]], what: str) -> None:
         more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
         warnings.warn(f"{what} failed for {len(failures)} row(s), left out: {shown}{more}",
                       RuntimeWarning, stacklevel=3)
-
-
-def _widget_html(key: str, params: dict[str, Any]) -> str:
-    options = [(name, "1") for name in _WIDGET_OPTIONS if params.get(name)]
-    if "color" in params:
-        options.append(("color", params["color"]))
-    width = params.get("width", "100%")
-    height = params.get("height", 60 if params.get("mini") else 120)
-    src = _WIDGET + "?" + urlencode([("feed", key), *options])
-    allow = ' allow="autoplay"' if params.get("autoplay") else ""
-    return (f'<iframe width="{html.escape(str(width))}" height="{html.escape(str(height))}" '
-            f'src="{html.escape(src)}" frameborder="0"{allow} ></iframe>')
 
 
 # ------------------------------------------------------------------------------------------
@@ -544,7 +493,7 @@ class MixcloudAccessor:
         kind = _type_of(self._obj)
         meta = self._meta()
         meta.pop("type", None)
-        result = to_frame(records, type=kind if kind in _KNOWN_TYPES else None, source=meta)
+        result = to_frame(records, type=kind if kind in RESOURCE_TYPES else None, source=meta)
         result.index = self._obj.index.take(positions)
         return result
 
@@ -625,7 +574,7 @@ class MixcloudAccessor:
             if kind in CONNECTIONS and name not in CONNECTIONS[kind]:
                 raise ValueError(f"{kind} rows have no connection {name!r}; they have "
                                  f"{', '.join(CONNECTIONS[kind])}")
-            if kind in _KNOWN_TYPES and kind not in CONNECTIONS:
+            if kind in RESOURCE_TYPES and kind not in CONNECTIONS:
                 raise ValueError(f"{kind} rows have no connections to fetch")
         if errors == "raise" and None in keys:
             label = self._obj.index[keys.index(None)]
@@ -675,10 +624,10 @@ class MixcloudAccessor:
                   "url": None}
         if records:
             result = to_frame(records, source=source)
-        else:   # no items: the list's name tells their type
-            probe = MIXCLOUD_ROOT + (f"{next(iter(normalized.values()))}{name}/" if normalized
-                                     else f"/x/{name}/")
-            kind = page_frame({"data": []}, url=probe).attrs["mixcloud"]["type"]
+        else:   # no items: the connection's name tells their type
+            sources_type = {_row_type(key, frame_type) for key in normalized.values()}
+            kind = connection_item_type(name, next(iter(sources_type))
+                                        if len(sources_type) == 1 else None)
             result = to_frame([], type=kind, source=source)
         result.insert(1, "source_key", pd.array(sources, dtype="string"))
         return result
@@ -749,7 +698,7 @@ class MixcloudAccessor:
             try:
                 normalized = _urls.normalize_key(key)
             except (TypeError, ValueError) as error:
-                rows.append((key, False, None, f"{_scrub(error, token)}, not sent"))
+                rows.append((key, False, None, f"{redact(error, token)}, not sent"))
                 continue
             kind = _row_type(normalized, frame_type)
             if kind != wanted:
@@ -765,7 +714,7 @@ class MixcloudAccessor:
                 answer = _run(getattr(inner, action)(normalized))
             except Exception as error:   # recorded per row; the next row goes on
                 rows.append((key, False, None,
-                             _scrub(f"{type(error).__name__}: {error}", token)))
+                             redact(f"{type(error).__name__}: {error}", token)))
                 continue
             rows.append((key, *self._outcome(answer, token)))
         result = pd.DataFrame({
@@ -785,15 +734,15 @@ class MixcloudAccessor:
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
             error = data["error"]
             text = f"{error.get('type') or 'Error'}: {error.get('message') or 'no message'}"
-            return False, None, _scrub(text, token)
+            return False, None, redact(text, token)
         result = data.get("result") if isinstance(data, dict) else None
         if isinstance(result, dict):
             message = result.get("message")
-            message = None if message is None else _scrub(message, token)
+            message = None if message is None else redact(message, token)
             if result.get("success") is True:
                 return True, message, None
             return False, message, "the API did not report success"
-        return False, None, _scrub(f"unexpected answer: {str(data)[:200]}", token)
+        return False, None, redact(f"unexpected answer: {str(data)[:200]}", token)
 
     def follow(self, client: Any = None, *, dry_run: bool = False,
                max_rows: int | None = 25) -> pd.DataFrame:
@@ -835,19 +784,19 @@ class MixcloudAccessor:
               hide_artwork: bool | None = None, autoplay: bool | None = None) -> pd.Series:
         """The player iframe HTML of every cloudcast row, built locally (no request).
 
-        The HTML is the one the API's ``embed-html`` endpoint serves:
+        The same ``<iframe>`` as :func:`mixframe.widgets.player` (the player at
         ``https://www.mixcloud.com/widget/iframe/?feed=<url-encoded key>`` with the options,
-        in an ``<iframe>`` (attribute values HTML-escaped).
+        attribute values HTML-escaped).
 
         Parameters
         ----------
         width, height : int or str, optional
-            Pixels or a percentage such as ``"100%"``; default ``"100%"`` wide and 120 px
-            high (60 px with `mini`).
+            Pixels (``300``, ``"300px"``) or a percentage (``"100%"``); default ``"100%"``
+            wide and 120 px high (60 px with `mini`).
         color : str, optional
             6 hexadecimal digits, ``#`` optional.
         light, hide_cover, mini, hide_artwork, autoplay : bool, optional
-            Widget options; only ``True`` ones are sent.
+            Player options; only ``True`` ones are sent.
 
         Returns
         -------
@@ -869,9 +818,8 @@ class MixcloudAccessor:
         >>> "widget/iframe/?feed=%2Fspartacus%2Fparty-time%2F" in player
         True
         """
-        params = display_params("html", width, height, color, light=light,
-                                hide_cover=hide_cover, mini=mini, hide_artwork=hide_artwork,
-                                autoplay=autoplay)
+        options = player_options(width, height, color, light=light, hide_cover=hide_cover,
+                                 mini=mini, hide_artwork=hide_artwork, autoplay=autoplay)
         frame_type = _type_of(self._obj)
         values: list[str | None] = []
         for key in self._keys():
@@ -882,7 +830,7 @@ class MixcloudAccessor:
             if normalized is None or _row_type(normalized, frame_type) != "cloudcast":
                 values.append(None)
             else:
-                values.append(_widget_html(normalized, params))
+                values.append(player_iframe(normalized, options))
         return pd.Series(pd.array(values, dtype="string"), index=self._obj.index.copy(),
                          name="embed")
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 
 from . import _urls
+from ._redact import redact
 from .constants import OAUTH_ROOT
 from .exceptions import MixcloudOAuthError, TransportError
 
@@ -135,7 +136,7 @@ class MixcloudOAuth:
         try:
             response = await client.get(_urls.merge_query(url, params), follow_redirects=False)
         except httpx.HTTPError as error:
-            failure = f"{type(error).__name__}: {_urls.redact(str(error)) or 'no detail'}"
+            failure = f"{type(error).__name__}: {redact(str(error)) or 'no detail'}"
         finally:
             if own:
                 await client.aclose()

@@ -26,6 +26,8 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import httpx
 
 from . import _logging, _urls
+from ._api import SEARCH_TYPES
+from ._redact import redact, strip_secrets
 from .constants import API_ROOT, MIXCLOUD_ROOT, MP3_MAX_SIZE, OEMBED_ROOT
 from .decorators import (check_int, displayed, file_size, paginated, personal,
                          require_token, targeting, uploading)
@@ -40,8 +42,6 @@ __all__ = ["ClientStats", "Mixcloud", "SEARCH_TYPES"]
 logger = _logging.logger
 _logging.install()
 
-#: Resource types :meth:`Mixcloud.search` accepts.
-SEARCH_TYPES = ("cloudcast", "user", "tag")
 #: Timeout of reads, in seconds.
 DEFAULT_TIMEOUT = 30.0
 #: Timeout of upload and edit requests, in seconds (large files on slow links take long).
@@ -86,7 +86,7 @@ def _retry_after(response: httpx.Response, body: Any) -> float | None:
 def _decode_error(response: httpx.Response) -> dict[str, Any]:
     content_type = response.headers.get("content-type", "no content type")
     return {"error": {"type": "DecodeError",
-                      "message": f"response of {_urls.redact(str(response.request.url))} is not "
+                      "message": f"response of {redact(str(response.request.url))} is not "
                                  f"a JSON object ({content_type})"}}
 
 
@@ -209,9 +209,9 @@ class Mixcloud:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{name} must be an http(s) URL like 'https://api.mixcloud.com', "
-                             f"got {_urls.redact(url)!r}")
+                             f"got {redact(url)!r}")
         if parts.query or parts.fragment:
-            raise ValueError(f"{name} must not hold a query or fragment: {_urls.redact(url)!r}")
+            raise ValueError(f"{name} must not hold a query or fragment: {redact(url)!r}")
         return url.rstrip("/")
 
     def __repr__(self) -> str:
@@ -264,11 +264,11 @@ class Mixcloud:
             raise TypeError(f"url must be a str, got {type(url).__name__}")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"url must be an absolute http(s) URL, got {_urls.redact(url)!r}")
+            raise ValueError(f"url must be an absolute http(s) URL, got {redact(url)!r}")
         api = urlsplit(self._api_root)
         if _urls.same_host(url, self._api_root):
             return urlunsplit((api.scheme, api.netloc, parts.path, parts.query, ""))
-        raise ValueError(f"refusing to request {_urls.redact(url)!r}: its host is not the API "
+        raise ValueError(f"refusing to request {redact(url)!r}: its host is not the API "
                          f"host {api.netloc!r}")
 
     def _is_api(self, url: str) -> bool:
@@ -308,7 +308,7 @@ class Mixcloud:
             timeout = self._timeout  # an explicit timeout= beats the given session's
         extra = {} if timeout is _UNSET else {"timeout": timeout}
         while True:
-            shown = _urls.redact(url)
+            shown = redact(url)
             await self._rate_limit_pause.wait()
             self.stats.requests += 1
             logger.debug("%s %s", method, shown)
@@ -319,7 +319,7 @@ class Mixcloud:
             except httpx.HTTPError as error:
                 never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
                 retryable = never_sent or (not write and isinstance(error, httpx.TransportError))
-                reason = f"{type(error).__name__}: {_urls.redact(str(error)) or 'no detail'}"
+                reason = f"{type(error).__name__}: {redact(str(error)) or 'no detail'}"
                 failure = (retryable, reason)
             if failure is not None:
                 # Raised outside the except block: httpx's exception, whose request holds the
@@ -392,7 +392,7 @@ class Mixcloud:
         if body is _UNDECODABLE:
             if self._raise_exceptions:
                 raise DecodeError(_decode_error(response), status=response.status_code,
-                                  url=_urls.redact(str(response.request.url)))
+                                  url=redact(str(response.request.url)))
             return None
         return body
 
@@ -416,14 +416,14 @@ class Mixcloud:
         elif body is None and not expect_body:
             return AccessDict({}, mixcloud=self)
         elif body is None:
-            shown = _urls.redact(str(response.request.url))
+            shown = redact(str(response.request.url))
             data = {"error": {"type": "DecodeError", "message": f"empty response of {shown}"}}
         elif isinstance(body, dict):
             return AccessDict(body, mixcloud=self)
         else:
             data = _decode_error(response)
         if self._raise_exceptions if raise_errors is None else raise_errors:
-            shown = _urls.redact(str(response.request.url))
+            shown = redact(str(response.request.url))
             error = data["error"]
             if isinstance(error, dict) and error.get("type") == "DecodeError":
                 raise DecodeError(data, status=status, url=shown)
@@ -463,7 +463,7 @@ class Mixcloud:
         if not isinstance(data, dict) or "error" in data:
             await self._native_result(response, raise_errors=True)
             raise DecodeError(_decode_error(response), status=response.status_code,
-                              url=_urls.redact(full))
+                              url=redact(full))
         return text, data
 
     # -- reading ------------------------------------------------------------------------
@@ -499,7 +499,7 @@ class Mixcloud:
             result = self._resource_class(data, full=True, create_connections=create_connections,
                                           mixcloud=self)
         source = self._build_url(url) if relative else self._absolute(url)
-        result.source_url = _urls.strip_secrets(
+        result.source_url = strip_secrets(
             _urls.merge_query(source, {**params, "metadata": 1}))
         return result
 

@@ -35,34 +35,24 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from . import _urls, frames
+from ._api import CONNECTIONS, MAX_PAGE_SIZE, TABLES, table_type
+from ._redact import redact, strip_secrets
 from .core import Mixcloud
 from .exceptions import MixcloudError
 
 __all__ = ["CONNECTIONS", "CrawlResult", "acrawl", "crawl", "read_crawl"]
 
-#: Connections the crawler can follow, by resource type.
-CONNECTIONS: dict[str, tuple[str, ...]] = {
-    "user": ("cloudcasts", "comments", "favorites", "feed", "followers", "following",
-             "listens", "playlists"),
-    "cloudcast": ("comments", "favorites", "listeners", "similar"),
-    "tag": ("popular", "hot", "new"),
-    "category": ("cloudcasts", "users", "userpick-cloudcasts", "userpick-users"),
-}
-#: Table of each resource type in a :class:`CrawlResult`.
-TABLES = {"user": "users", "cloudcast": "cloudcasts", "tag": "tags", "comment": "comments",
-          "feed": "feed", "playlist": "playlists", "category": "categories"}
-_FEED_TYPES = {"upload", "listen", "favorite", "follow", "repost"}
 _EDGE_COLUMNS = {"source_key": "string", "connection": "string", "target_key": "string",
                  "position": "Int64"}
 _FAILURE_COLUMNS = {"url": "string", "status": "Int64", "error": "string"}
-_MAX_PAGE = 100
+_OTHER = "other"  # table kind of items of types we do not know
 _SPILL = 1000  # walks found held in memory at most before they go to the store's frontier
 
 
 def _table_type(item_type: Any) -> str:
-    if item_type in _FEED_TYPES:
-        return "feed"
-    return item_type if isinstance(item_type, str) and item_type else "other"
+    """The table kind of an item: its resource type, or ``"other"`` for a type we do not know
+    (never a name the server chose: table and file names come from the vocabulary)."""
+    return table_type(item_type) or _OTHER
 
 
 def _check_connections(connections: Any) -> dict[str, tuple[str, ...]]:
@@ -289,7 +279,7 @@ class _Crawl:
 
     async def _fetch(self, url: str, source_key: str | None, connection: str | None,
                      position: int) -> dict[str, Any] | None:
-        stored_url = _urls.strip_secrets(url)
+        stored_url = strip_secrets(url)
         body = self.store.page(stored_url)
         if body is not None:
             self.pages_from_store += 1
@@ -314,11 +304,7 @@ class _Crawl:
 
     def _without_token(self, body: str) -> str:
         """`body` with the access token removed, should the server echo it in a link."""
-        token = self.client.access_token
-        if isinstance(token, str) and token.strip():
-            for form in {token, quote(token, safe=""), quote(token)}:
-                body = body.replace(form, "")
-        return body
+        return redact(body, self.client.access_token)
 
     def _take(self, records: list, level: int) -> None:
         """Count the new resources among `records` (found `level` hops from the seeds), up to
@@ -340,7 +326,7 @@ class _Crawl:
                 url = _urls.merge_query(url, {"limit": self.page_size})
                 # a server may echo the token in its links: the token is added on sending
                 self.found.append((level + 1, next(self.order), key, name,
-                                   _urls.strip_secrets(url)))
+                                   strip_secrets(url)))
         if len(self.found) >= _SPILL:
             self._spill()
 
@@ -379,8 +365,7 @@ def _tables(store: _Store, max_items: int | None) -> tuple[dict[str, pd.DataFram
     def flush(kind: str) -> None:
         rows = pending.pop(kind, [])
         if rows:
-            parts.setdefault(kind, []).append(
-                frames.to_frame(rows, type=None if kind == "other" else kind))
+            parts.setdefault(kind, []).append(frames.to_frame(rows, type=kind))
 
     for source_key, connection, position, body in store.pages():
         data = json.loads(body)
@@ -400,7 +385,7 @@ def _tables(store: _Store, max_items: int | None) -> tuple[dict[str, pd.DataFram
                     edges[column].append(value)
     for kind in list(pending):
         flush(kind)
-    tables = {TABLES.get(kind, kind): (chunks[0] if len(chunks) == 1 else
+    tables = {TABLES.get(kind, _OTHER): (chunks[0] if len(chunks) == 1 else
                                        pd.concat(chunks, ignore_index=True))
               for kind, chunks in parts.items()}
     return tables, pd.DataFrame(edges).astype(_EDGE_COLUMNS)
@@ -507,7 +492,7 @@ def _progress_bar(progress: Any):
 
 
 async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
-                 max_items: int | None = None, page_size: int = _MAX_PAGE,
+                 max_items: int | None = None, page_size: int = MAX_PAGE_SIZE,
                  concurrency: int = 8, store: str | os.PathLike | None = None,
                  resume: bool = True, progress: bool = True, client: Any = None,
                  **client_options: Any) -> CrawlResult:
@@ -525,8 +510,8 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     hops = _hops(connections, depth)
-    if page_size > _MAX_PAGE:
-        raise ValueError(f"page_size must be at most {_MAX_PAGE} (the API's largest page)")
+    if page_size > MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be at most {MAX_PAGE_SIZE} (the API's largest page)")
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int)
                                   or max_items < 1):
         raise ValueError(f"max_items must be an int >= 1 or None, got {max_items!r}")
@@ -574,7 +559,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
 
 
 def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int | None = None,
-          page_size: int = _MAX_PAGE, concurrency: int = 8,
+          page_size: int = MAX_PAGE_SIZE, concurrency: int = 8,
           store: str | os.PathLike | None = None, resume: bool = True, progress: bool = True,
           client: Any = None, **client_options: Any) -> CrawlResult:
     """Crawl Mixcloud from `seeds` into tables.

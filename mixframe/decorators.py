@@ -17,22 +17,18 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import stat
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._api import MAX_PAGE_SIZE
+from ._player import check_color, check_flags, check_length
 from .constants import DESCRIPTION_MAX_SIZE, PICTURE_MAX_SIZE, TAG_MAX_COUNT
 from .datetime import format_datetime, to_timestamp
 from .exceptions import AuthError
 
 __all__ = ["displayed", "paginated", "personal", "targeting", "uploading"]
 
-#: Largest page the API serves.
-MAX_LIMIT = 100
-_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
-_SIZE = re.compile(r"\d+%?")
-_WIDGET_OPTIONS = ("light", "hide_cover", "mini", "hide_artwork", "autoplay")
 _SECTION_FIELDS = frozenset({"artist", "song", "chapter", "start_time"})
 
 
@@ -66,7 +62,7 @@ def pagination_params(*, offset=None, limit=None, since=None, until=None, page=N
             raise ValueError("page and offset/limit/since/until cannot be specified "
                              f"simultaneously (got page and {', '.join(given)})")
         check_int("page", page, minimum=0)
-        check_int("per_page", per_page, minimum=1, maximum=MAX_LIMIT)
+        check_int("per_page", per_page, minimum=1, maximum=MAX_PAGE_SIZE)
         offset, limit = page * per_page, per_page
     elif per_page != 20:
         raise ValueError("per_page only applies together with page; use limit instead")
@@ -74,7 +70,7 @@ def pagination_params(*, offset=None, limit=None, since=None, until=None, page=N
     if offset is not None:
         params["offset"] = check_int("offset", offset, minimum=0)
     if limit is not None:
-        params["limit"] = check_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
+        params["limit"] = check_int("limit", limit, minimum=1, maximum=MAX_PAGE_SIZE)
     for name, value in (("since", since), ("until", until)):
         if value is not None:
             try:
@@ -93,22 +89,11 @@ def display_params(format: str = "json", width=None, height=None, color=None,
         raise ValueError(f"format must be 'json', 'html' or 'xml', got {format!r}")
     params: dict[str, Any] = {"format": format}
     for name, value in (("width", width), ("height", height)):
-        if value is None:
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            check_int(name, value, minimum=1)
-        elif not (isinstance(value, str) and _SIZE.fullmatch(value)):
-            raise ValueError(f"{name} must be a positive int or a percentage like '100%', "
-                             f"got {value!r}")
-        params[name] = value
+        if value is not None:
+            params[name] = check_length(name, value)
     if color is not None:
-        match = _COLOR.fullmatch(color) if isinstance(color, str) else None
-        if match is None:
-            raise ValueError(f"color must be 6 hexadecimal digits like 'ff0055', got {color!r}")
-        params["color"] = match.group(1).lower()
-    for name, value in widget_options.items():
-        if value is not None and check_bool(name, value):
-            params[name] = 1
+        params["color"] = check_color(color)
+    params.update(dict.fromkeys(check_flags(widget_options), 1))
     return params
 
 

@@ -30,7 +30,9 @@ Rules shared by every table
   kept, as ``pictures_<size>``, ``user_pictures_<size>`` ... columns after the others.
 * ``metadata`` is dropped (its connections are URLs, not data), and so is ``type``, at every
   level (it is the table's type, and the API sends it only with ``metadata=1``). Feed items
-  are the exception: their ``type`` (upload, listen, favorite, follow) is a column.
+  are the exception: their ``type`` (``upload``, ``repost``, ``favorite``, ``listen``,
+  ``follow``, or a kind Mixcloud adds later) is a column, and a page mixing them is one
+  feed table.
 * Fields the schema does not know are kept, after the schema columns, in the order first
   seen: first the record's own, then those of its nested ``user`` / ``from`` / ``owner``
   object (``user_<field>`` ...); a name already taken gets a ``_1``, ``_2`` ... suffix. Nested
@@ -141,12 +143,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple, overload
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 import pandas as pd
 import pyarrow as pa
 
-from ._urls import SECRET_PARAMS
+from ._api import key_type, list_item_type, table_type
+from ._redact import clean
 
 __all__ = ["Tables", "page_frame", "read_csv", "schema", "side_tables", "to_frame"]
 
@@ -176,8 +178,6 @@ _BOOL_FIELDS = frozenset({"is_pro", "is_premium", "hidden_stats", "following", "
                           "is_current_user", "is_exclusive", "is_select"})
 _PICTURE_ORDER = ("extra_large", "large", "medium", "medium_mobile", "thumbnail", "small")
 _SIZE = re.compile(r"(\d+)wx(\d+)h")
-_FEED_ACTIONS = frozenset({"upload", "listen", "favorite", "follow"})
-_SECRET_LEFTOVER = re.compile(r"(?i)(?:access_token|client_secret)(?:=|%3D)[^&#;\s]*")
 
 
 def _iso(value: datetime) -> str:
@@ -554,15 +554,14 @@ _SIDE_SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
 # type resolution
 
 def _canonical_type(name: Any) -> str | None:
+    """The schema a ``type=`` argument names: a resource type, ``"feed"`` for a feed item
+    type, or the name itself (the generic schema)."""
     if name is None:
         return None
     if not isinstance(name, str):
         raise TypeError(f"type must be a str such as 'cloudcast' or None, "
                         f"got {builtins.type(name).__name__}")
-    name = name.strip().lower()
-    if name in _FEED_ACTIONS or name == "feed_item":
-        return "feed"
-    return name or None
+    return table_type(name) or name.strip().lower() or None
 
 
 def _shape_type(shape: tuple) -> str | None:
@@ -581,55 +580,25 @@ def _shape_type(shape: tuple) -> str | None:
     return None
 
 
-def _key_type(key: Any) -> str | None:
-    if isinstance(key, str):
-        if key.startswith("/categories/"):
-            return "category"
-        if "/playlists/" in key:
-            return "playlist"
-    return None
-
-
-_CONNECTION_TYPES = {
-    "cloudcasts": "cloudcast", "listens": "cloudcast", "popular": "cloudcast",
-    "hot": "cloudcast", "new": "cloudcast", "latest": "cloudcast", "similar": "cloudcast",
-    "listen-later": "cloudcast", "followers": "user", "following": "user",
-    "listeners": "user", "comments": "comment", "feed": "feed", "playlists": "playlist",
-    "categories": "category",
-}
-
-
-def _url_type(url: Any) -> str | None:
-    """Type of the items of the list at `url` (a page or paging link), if it tells."""
-    if not isinstance(url, str) or not url:
-        return None
-    parts = urlsplit(url)
-    segments = [segment for segment in parts.path.split("/") if segment]
-    if not segments:
-        return None
-    if segments[-1] == "search":
-        wanted = dict(parse_qsl(parts.query)).get("type")
-        return wanted if wanted in _SCHEMAS else None
-    if segments[-1] == "favorites":   # a user's favourite shows; a show's fans
-        return "cloudcast" if len(segments) == 2 else "user"
-    return _CONNECTION_TYPES.get(segments[-1])
-
-
 def _infer_type(records: list[dict]) -> str | None:
     """The one type of `records`: from their ``type`` fields, else their shape."""
     votes: dict[str, None] = {}
     untyped = []
     for record in records:
         value = record.get("type")
-        if isinstance(value, str) and value.strip():
-            votes[_canonical_type(value) or value] = None
-        else:
+        kind = table_type(value)
+        if kind is None and isinstance(value, str) and value.strip():
+            # A type we do not know: a feed item of a new kind has the feed's shape.
+            kind = "feed" if _shape_type(tuple(record)) == "feed" else value.strip().lower()
+        if kind is None:
             untyped.append(record)
+        else:
+            votes[kind] = None
     if untyped:
         shape_votes = {_shape_type(shape) for shape in dict.fromkeys(map(tuple, untyped))}
         shape_votes.discard(None)
         if not shape_votes and not votes:
-            shape_votes = {_key_type(record.get("key")) for record in untyped}
+            shape_votes = {key_type(record.get("key")) for record in untyped}
             shape_votes.discard(None)
         votes.update(dict.fromkeys(shape_votes))  # type: ignore[arg-type]
     if len(votes) > 1:
@@ -902,46 +871,11 @@ _SIDE_BUILDERS: dict[str, dict[str, Callable[[list[dict]], pd.DataFrame]]] = {
 # ------------------------------------------------------------------------------------------
 # provenance
 
-def _drop_secret_params(query: str) -> str:
-    kept = [part for part in re.split(r"[&;]", query)
-            if part and unquote_plus(part.partition("=")[0]).strip().lower()
-            not in SECRET_PARAMS]
-    return "&".join(kept)
-
-
-def _strip_secrets(text: str) -> str:
-    """`text` (a URL) without its access_token, client_secret and code parameters."""
-    rest, hash_sign, fragment = text.partition("#")
-    base, question_mark, query = rest.partition("?")
-    if question_mark:
-        query = _drop_secret_params(query)
-    if hash_sign and "=" in fragment:    # implicit-grant style "#access_token=..."
-        fragment = _drop_secret_params(fragment)
-    result = base + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
-    return _SECRET_LEFTOVER.sub("", result)   # e.g. percent-encoded inside another URL
-
-
-def _clean(value: Any) -> Any:
-    """A JSON-safe copy of `value` without secrets."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):
-        return _strip_secrets(value)
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, Mapping):
-        return {str(key): _clean(item) for key, item in value.items()
-                if str(key).strip().lower() not in SECRET_PARAMS}
-    if isinstance(value, (list, tuple)):
-        return [_clean(item) for item in value]
-    return _strip_secrets(str(value))    # httpx.URL and the like
-
-
 def _provenance(kind: str | None, source: Mapping[str, Any] | None, **extra: Any) -> dict:
     if source is not None and not isinstance(source, Mapping):
         raise TypeError(f"source must be a dict such as {{'url': ...}} or None, "
                         f"got {builtins.type(source).__name__}")
-    cleaned = _clean(dict(source or {}))
+    cleaned = clean(dict(source or {}))
     cleaned.pop("type", None)
     return {"type": kind, **cleaned, **extra}
 
@@ -979,7 +913,7 @@ def _prepare(records: Iterable[Any], type: str | None, urls: Iterable[Any] = ()
     if kind is None and rows:
         kind = _infer_type(rows)
     if kind is None:   # e.g. an empty page: its links tell which list it is
-        kind = next(filter(None, map(_url_type, urls)), None)
+        kind = next(filter(None, map(list_item_type, urls)), None)
     return rows, kind
 
 
@@ -1027,9 +961,10 @@ def to_frame(records: Iterable[Any], type: str | None = None, *,
         ``.data`` is read).
     type : str, optional
         ``"user"``, ``"cloudcast"``, ``"tag"``, ``"comment"``, ``"feed"``, ``"category"``,
-        ``"playlist"``; a feed action (``"upload"`` ...) means ``"feed"``; any other name
-        gives the generic schema. When omitted it is inferred from the records' ``type``
-        fields, else from their shape (``username`` -> user; ``audio_length`` or
+        ``"playlist"``; a feed item type (``"upload"``, ``"repost"`` ...) means ``"feed"``;
+        any other name gives the generic schema. When omitted it is inferred from the
+        records' ``type`` fields (feed items of any kind, known or new, are ``"feed"``), else
+        from their shape (``username`` -> user; ``audio_length`` or
         ``play_count`` -> cloudcast; ``comment`` -> comment; ``from`` and ``title`` -> feed;
         only ``key``, ``url``, ``name`` -> tag).
     source : dict, optional

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape as _html_escape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from ._urls import SECRET_PARAMS, redact
+from ._redact import redact, strip_secrets
 
 __all__ = ["resource_html", "resource_list_html", "safe_url"]
 
@@ -62,8 +62,8 @@ def _data_of(data: Any, function: str) -> dict:
 def safe_url(url: Any) -> str | None:
     """Return `url` without its secret query parameters, or ``None`` if it is not http(s).
 
-    ``access_token``, ``client_secret`` and ``code`` are dropped from the query (not masked:
-    nothing about them is shown), the fragment is kept.
+    Secret parameters are dropped (not masked: nothing about them is shown), see
+    :func:`mixframe._redact.strip_secrets`.
     """
     if not isinstance(url, str):
         return None
@@ -76,11 +76,7 @@ def safe_url(url: Any) -> str | None:
         return None
     if any(ch in url for ch in "\r\n\t") or any(ord(ch) < 32 for ch in url):
         return None
-    if parts.query:
-        pairs = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
-                 if name.lower() not in SECRET_PARAMS]
-        parts = parts._replace(query=urlencode(pairs))
-    return urlunsplit(parts)
+    return strip_secrets(url)
 
 
 def _thumbnail(data: Mapping, size: int) -> str:

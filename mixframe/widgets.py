@@ -26,16 +26,18 @@ from __future__ import annotations
 
 import http.server
 import itertools
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from html import escape as _html_escape
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import ipywidgets
 
 from . import _urls
+from ._api import PLAYER_URL, key_type
+from ._player import player_iframe, player_options, player_src
+from ._redact import redact
 from .constants import MIXCLOUD_ROOT, OAUTH_ROOT
 from .decorators import check_bool, check_int
 from .defaults import set_default_client
@@ -46,12 +48,10 @@ from .sync import MixcloudOAuthSync, MixcloudSync
 __all__ = ["Gallery", "LoginWidget", "Player", "gallery", "player", "player_html"]
 
 #: The Mixcloud player widget, embedded in an iframe.
-WIDGET_URL = "https://www.mixcloud.com/widget/iframe/"
+WIDGET_URL = PLAYER_URL
 #: Most shows :func:`gallery` renders unless told otherwise.
 GALLERY_MAX_ITEMS = 12
 
-_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
-_CSS_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(%|px)?")
 _MIXCLOUD_HOSTS = ("mixcloud.com", "www.mixcloud.com", "m.mixcloud.com")
 _FONT = "font-family:sans-serif"
 
@@ -299,13 +299,8 @@ class LoginWidget(ipywidgets.VBox):
 
     def _scrub(self, text: str, *secrets: str | None) -> str:
         """Return `text` with every secret masked: query values, the client secret, tokens."""
-        text = _urls.redact(str(text))
-        client_secret = self._oauth.client_secret
         token = getattr(self.client, "access_token", None) if self.client else None
-        for secret in (client_secret, token, *secrets):
-            if isinstance(secret, str) and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return redact(text, self._oauth.client_secret, token, *secrets)
 
     def _fail(self, text: str, *secrets: str | None) -> None:
         self.error = self._scrub(text, *secrets)
@@ -492,10 +487,10 @@ def _show_key(value: Any) -> str:
         parts = urlsplit(text)
         if (parts.hostname or "").lower() not in _MIXCLOUD_HOSTS:
             raise ValueError(f"cloudcast must be a key like '/user/show/' or a mixcloud.com "
-                             f"URL, got {_urls.redact(text)!r}")
+                             f"URL, got {redact(text)!r}")
         text = parts.path
     key = _urls.normalize_key(text)
-    if key.count("/") < 3:
+    if key_type(key) != "cloudcast":
         raise ValueError(f"cloudcast must be a show key like '/user/show/', got {value!r}")
     return key
 
@@ -518,56 +513,14 @@ def _show_of(cloudcast: Any) -> tuple[str, str]:
     return _show_key(data["key"]), title
 
 
-def _player_options(width: Any = "100%", height: Any = 120, color: Any = None,
-                    light: Any = False, mini: Any = False, hide_cover: Any = False,
-                    autoplay: Any = False) -> tuple[str, int, list[tuple[str, str]]]:
-    """Check the player options; return the iframe width and height, and widget parameters."""
-    if isinstance(width, bool) or not isinstance(width, (int, str)):
-        raise TypeError(f"width must be an int (pixels) or a str like '100%' or '600px', "
-                        f"got {type(width).__name__}")
-    if isinstance(width, int):
-        if width <= 0:
-            raise ValueError(f"width must be > 0, got {width}")
-        width_attr = str(width)
-    else:
-        match = _CSS_LENGTH.fullmatch(width.strip())
-        number = float(match.group(1)) if match else 0.0
-        if not match or number <= 0 or (match.group(2) == "%" and number > 100):
-            raise ValueError(f"width must be a positive length like '100%' or '600px', "
-                             f"got {width!r}")
-        width_attr = match.group(1) + ("%" if match.group(2) == "%" else "")
-    check_int("height", height, minimum=1, maximum=10_000)
-    params = []
-    for name, value in (("hide_cover", hide_cover), ("mini", mini), ("light", light),
-                        ("autoplay", autoplay)):
-        if check_bool(name, value):
-            params.append((name, "1"))
-    if color is not None:
-        if not isinstance(color, str):
-            raise TypeError(f"color must be a str like 'ff6600', got {type(color).__name__}")
-        match = _HEX_COLOR.fullmatch(color.strip())
-        if not match:
-            raise ValueError(f"color must be 6 hex digits like 'ff6600' or '#ff6600', "
-                             f"got {color!r}")
-        params.append(("color", match.group(1).lower()))
-    return width_attr, height, params
-
-
-def _iframe_src(key: str, params: list[tuple[str, str]]) -> str:
-    return f"{WIDGET_URL}?feed={quote(key, safe='')}" + "".join(
-        f"&{name}={quote(value, safe='')}" for name, value in params)
-
-
 def _render(cloudcast: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     key, title = _show_of(cloudcast)
-    width, height, params = _player_options(**options)
-    src = _iframe_src(key, params)
-    url = MIXCLOUD_ROOT + quote(key, safe="/+:@!$&'()*,;=~")
+    checked = player_options(**options)
+    src = player_src(key, checked)
+    url = _urls.join(MIXCLOUD_ROOT, key)
     label = title or key
     html = (f'<div class="mixframe-player" style="margin:0.2em 0">'
-            f'<iframe width="{width}" height="{height}" src="{_escape(src)}" frameborder="0" '
-            f'allow="autoplay; encrypted-media" loading="lazy" '
-            f'title="{_escape("Mixcloud player: " + label)}"></iframe>'
+            f'{player_iframe(key, checked, title=label)}'
             f'<div class="mixframe-player-fallback" style="{_FONT};font-size:0.9em">'
             f'&#9654; <a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">'
             f'{_escape(label)}</a> &#8212; {_escape(url)}</div></div>')
@@ -649,20 +602,23 @@ class Gallery(_EmbedHTML):
         return f"<Gallery of {len(self.show_keys)} shows>"
 
 
-def player_html(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
-                color: str | None = None, light: bool = False, mini: bool = False,
-                hide_cover: bool = False, autoplay: bool = False) -> str:
+def player_html(cloudcast: Any, *, width: int | str | None = None,
+                height: int | str | None = None, color: str | None = None,
+                light: bool = False, mini: bool = False, hide_cover: bool = False,
+                hide_artwork: bool = False, autoplay: bool = False) -> str:
     """Return the HTML of :func:`player` (iframe and plain-text fallback) as a string.
 
     Takes the same arguments as :func:`player`.
     """
     return _render(cloudcast, dict(width=width, height=height, color=color, light=light,
-                                   mini=mini, hide_cover=hide_cover, autoplay=autoplay))["html"]
+                                   mini=mini, hide_cover=hide_cover, hide_artwork=hide_artwork,
+                                   autoplay=autoplay))["html"]
 
 
-def player(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
+def player(cloudcast: Any, *, width: int | str | None = None, height: int | str | None = None,
            color: str | None = None, light: bool = False, mini: bool = False,
-           hide_cover: bool = False, autoplay: bool = False) -> Player:
+           hide_cover: bool = False, hide_artwork: bool = False,
+           autoplay: bool = False) -> Player:
     """Return the Mixcloud player of a show, with its title and link beside it as plain text.
 
     Parameters
@@ -671,10 +627,10 @@ def player(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
         The show: a key (``"/spartacus/party-time/"``, slashes optional), its
         ``https://www.mixcloud.com/...`` URL, a resource, or a dict with a ``key`` (and
         ``name``, used as the title).
-    width : int or str
-        Width of the player: pixels, or a length like ``"100%"`` or ``"600px"``.
-    height : int
-        Height in pixels (the classic player is 120 high, the mini one 60, the picture one 400).
+    width : int or str, optional
+        Width of the player: pixels (``600``, ``"600px"``) or a percentage; default ``"100%"``.
+    height : int or str, optional
+        Height, the same way; default 120 pixels (the classic player), 60 with `mini`.
     color : str, optional
         Theme colour, 6 hex digits (``"ff6600"`` or ``"#ff6600"``).
     light : bool
@@ -683,6 +639,8 @@ def player(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
         Mini player.
     hide_cover : bool
         Hide the cover picture.
+    hide_artwork : bool
+        Hide the show's artwork.
     autoplay : bool
         Start playing when shown (browsers may block it).
 
@@ -706,7 +664,8 @@ def player(cloudcast: Any, *, width: int | str = "100%", height: int = 120,
     'https://www.mixcloud.com/widget/iframe/?feed=%2Fspartacus%2Fparty-time%2F&light=1'
     """
     return Player(_render(cloudcast, dict(width=width, height=height, color=color, light=light,
-                                          mini=mini, hide_cover=hide_cover, autoplay=autoplay)))
+                                          mini=mini, hide_cover=hide_cover,
+                                          hide_artwork=hide_artwork, autoplay=autoplay)))
 
 
 def _is_frame(value: Any) -> bool:
@@ -753,11 +712,7 @@ def gallery(cloudcasts: Any, *, columns: int = 2, max_items: int = GALLERY_MAX_I
     """
     check_int("columns", columns, minimum=1, maximum=6)
     check_int("max_items", max_items, minimum=1, maximum=200)
-    unknown = sorted(set(options) - {"width", "height", "color", "light", "mini",
-                                     "hide_cover", "autoplay"})
-    if unknown:
-        raise TypeError(f"gallery() got unexpected option(s) {', '.join(unknown)}")
-    _player_options(**options)  # fail early, even with no shows
+    player_options(**options)  # fail early, even with no shows
     if isinstance(cloudcasts, (str, bytes)):
         raise TypeError("gallery() takes several shows (a list, a ResourceList or a DataFrame); "
                         "use player() for one")

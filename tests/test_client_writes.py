@@ -207,8 +207,8 @@ async def test_embeds_and_oembed(mixcloud, sb):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"color": "red"}, ValueError, "color must be 6 hexadecimal digits"),
-    ({"width": -3}, ValueError, "width must be >= 1"),
-    ({"height": "tall"}, ValueError, "height must be a positive int or a percentage"),
+    ({"width": -3}, ValueError, "width must be a positive number of pixels"),
+    ({"height": "tall"}, ValueError, "height must be a positive number of pixels or a percentage"),
     ({"light": "yes"}, TypeError, "light must be True or False"),
     ({"format": "xml"}, TypeError, "format"),
     ({"nonexistent": 9}, TypeError, "nonexistent"),

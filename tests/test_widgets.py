@@ -350,7 +350,8 @@ def test_player_takes_resources_and_urls():
 @pytest.mark.parametrize("kwargs, error, name", [
     ({"height": -1}, ValueError, "height"),
     ({"height": 0}, ValueError, "height"),
-    ({"height": "120"}, TypeError, "height"),
+    ({"height": 1.5}, TypeError, "height"),
+    ({"height": "12em"}, ValueError, "height"),
     ({"width": 0}, ValueError, "width"),
     ({"width": "wide"}, ValueError, "width"),
     ({"width": "150%"}, ValueError, "width"),
@@ -360,7 +361,8 @@ def test_player_takes_resources_and_urls():
     ({"color": 0xFF6600}, TypeError, "color"),
     ({"light": 1}, TypeError, "light"),
     ({"mini": "yes"}, TypeError, "mini"),
-    ({"hide_cover": None}, TypeError, "hide_cover"),
+    ({"hide_cover": "no"}, TypeError, "hide_cover"),
+    ({"shuffle": True}, TypeError, "shuffle"),
     ({"autoplay": 1}, TypeError, "autoplay"),
 ])
 def test_player_validates_options(kwargs, error, name):

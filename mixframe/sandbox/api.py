@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from .._api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PLAYER_OPTIONS, PLAYER_URL, TAG_PREFIXES
 from .world import (CLOUDCAST_CONNECTIONS, RESERVED_USERNAMES, TAG_CONNECTIONS, USER_CONNECTIONS,
                     ActionError, Listing, NotFound, OAuthError, PermissionDenied, UploadedFile,
                     UploadError, World)
@@ -43,14 +44,9 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = "text/javascript; charset=utf-8"
 _HTML = "text/html; charset=utf-8"
-_WIDGET = "https://www.mixcloud.com/widget/iframe/"
-_DEFAULT_LIMIT = 20
-_MAX_LIMIT = 100
 _MAX_FORM_BYTES = 10 * 1024 * 1024     # url-encoded bodies and text fields of multipart bodies
-_TAG_FAMILIES = ("discover", "tag", "genres")
 _CLOUDCAST_ACTIONS = {"favorite": ("favorite", "unfavorite"), "repost": ("repost", "unrepost"),
                       "listen-later": ("listen_later", "unlisten_later")}
-_WIDGET_OPTIONS = ("hide_cover", "mini", "light", "hide_artwork", "autoplay")
 _TRUE = frozenset({"1", "true", "on", "yes"})
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\Z")
 _HEX_COLOR = re.compile(r"[0-9a-fA-F]{6}\Z")
@@ -449,7 +445,7 @@ class MixcloudAPI:
         if parts in (["popular"], ["popular", "hot"], ["new"]):
             self._methods(request, "GET")
             return self._list(request, self._listing(request, path))
-        if head in _TAG_FAMILIES:
+        if head in TAG_PREFIXES:
             return self._tag(request, parts)
         if head in RESERVED_USERNAMES:
             raise self._not_found(request)
@@ -560,10 +556,10 @@ class MixcloudAPI:
               leading: list[tuple[str, str]] = ()) -> _Response:
         query = request.query
         try:
-            limit = int(query.get("limit", _DEFAULT_LIMIT))
+            limit = int(query.get("limit", DEFAULT_PAGE_SIZE))
         except ValueError:
-            limit = _DEFAULT_LIMIT
-        limit = min(max(limit, 1), _MAX_LIMIT)
+            limit = DEFAULT_PAGE_SIZE
+        limit = min(max(limit, 1), MAX_PAGE_SIZE)
         types = request.metadata
         base = [*leading, ("limit", str(limit))] + ([("metadata", "1")] if types else [])
         link = f"{request.base}{quote(request.path, safe='/:@!$&()*+,;=~')}?"
@@ -683,7 +679,7 @@ class MixcloudAPI:
     def _widget(self, request: _Request, key: str) -> tuple[str, str | int, int]:
         """The widget iframe for `key` and its width and height, from the request's options."""
         query = request.query
-        options = [(name, "1") for name in _WIDGET_OPTIONS
+        options = [(name, "1") for name in PLAYER_OPTIONS
                    if query.get(name, "").strip().lower() in _TRUE]
         color = query.get("color")
         if color is not None:
@@ -706,10 +702,10 @@ class MixcloudAPI:
             if query.get(limit, "").isdigit():
                 bound = int(query[limit])
                 sizes[name] = bound if isinstance(sizes[name], str) else min(sizes[name], bound)
-        src = _WIDGET + "?" + urlencode([("feed", key), *options])
+        src = PLAYER_URL + "?" + urlencode([("feed", key), *options])
         allow = ' allow="autoplay"' if ("autoplay", "1") in options else ""
-        html = (f'<iframe width="{sizes["width"]}" height="{sizes["height"]}" src="{src}" '
-                f'frameborder="0"{allow} ></iframe>')
+        html = (f'<iframe width="{sizes["width"]}" height="{sizes["height"]}" '
+                f'src="{xml_escape(src)}" frameborder="0"{allow} ></iframe>')
         return html, sizes["width"], sizes["height"]
 
     def _embed(self, request: _Request, username: str, slug: str, as_json: bool) -> _Response:

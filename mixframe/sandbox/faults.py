@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 from urllib.parse import parse_qsl
 
+from .._api import is_secret_param
 from .alarm import sleep_until
 from .asgi import ASGIApp, DroppedConnection, Message, Receive, Scope, Send, TruncatedResponse
 
 __all__ = ["Decision", "FaultMiddleware", "Faults", "LoggedRequest", "RequestLog"]
-
-#: Query parameters whose values never reach the request log.
-REDACTED_PARAMETERS = frozenset({"access_token", "client_secret", "code"})
 
 #: Statuses of injected server errors, one picked at random per error.
 ERROR_STATUSES = (500, 502, 503)
@@ -240,10 +238,11 @@ class LoggedRequest:
 
 
 def redacted_query(query_string: bytes) -> dict[str, str | list[str]]:
-    """Parse a query string into a dict, hiding the values of :data:`REDACTED_PARAMETERS`."""
+    """Parse a query string into a dict, hiding the values of secret parameters
+    (:data:`mixframe._api.SECRET_PARAMS`, in any case)."""
     query: dict[str, str | list[str]] = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if name in REDACTED_PARAMETERS:
+        if is_secret_param(name):
             value = "***"
         if name not in query:
             query[name] = value

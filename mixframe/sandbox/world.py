@@ -46,6 +46,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .._api import CONNECTIONS, RESERVED_SEGMENTS
 from ..constants import DESCRIPTION_MAX_SIZE, MP3_MAX_SIZE, PICTURE_MAX_SIZE
 
 __all__ = [
@@ -79,17 +80,13 @@ DEFAULT_USERNAME = "sandbox-user"
 TOKEN = "sbx-0c5f2a9e7d3b41869a1e6f9c2d8b0a4e"
 
 #: First path segments that are not usernames.
-RESERVED_USERNAMES = frozenset({
-    "oauth", "oembed", "widget", "upload", "search", "popular", "new", "me", "discover", "tag",
-    "genres", "categories",
-})
+RESERVED_USERNAMES = RESERVED_SEGMENTS
 #: Connections of a user, as listed in its ``metadata.connections``.
-USER_CONNECTIONS = ("cloudcasts", "comments", "favorites", "feed", "followers", "following",
-                    "listens", "playlists")
+USER_CONNECTIONS = CONNECTIONS["user"]
 #: Connections of a cloudcast.
-CLOUDCAST_CONNECTIONS = ("comments", "favorites", "listeners", "similar")
+CLOUDCAST_CONNECTIONS = CONNECTIONS["cloudcast"]
 #: Connections of a tag (``latest`` is also answered, as an alias of ``new``).
-TAG_CONNECTIONS = ("popular", "new", "hot")
+TAG_CONNECTIONS = CONNECTIONS["tag"]
 
 #: The genre tags of generated shows, as ``(slug, name)``.
 GENRES = (
