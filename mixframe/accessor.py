@@ -275,7 +275,7 @@ class MixcloudAccessor:
         if not isinstance(url, str) or not url:
             return None
         inner = resolve_client(client)
-        _, page = _run(inner._get_raw(url))
+        page = _run(inner.fetch(url, relative=False))
         frame = page_frame(page, type=_type_of(self._obj), url=url)
         return _conform(frame, self._obj)
 
@@ -403,7 +403,7 @@ class MixcloudAccessor:
             while isinstance(url, str) and url and url not in seen and (
                     max_pages is None or pages < max_pages):
                 seen.add(url)
-                _, page = _run(inner._get_raw(url))
+                page = _run(inner.fetch(url, relative=False))
                 data = page.get("data") if isinstance(page.get("data"), list) else []
                 paging = page.get("paging") if isinstance(page.get("paging"), dict) else {}
                 if not data:
@@ -474,7 +474,7 @@ class MixcloudAccessor:
         inner = resolve_client(client) if unique else None
 
         async def fetch(key: str) -> dict[str, Any]:
-            return (await inner._get_raw(inner._build_url(key)))[1]
+            return await inner.fetch(key)
 
         outcomes = (_run(_bounded(fetch, unique, concurrency, errors == "raise"))
                     if unique else [])
@@ -587,13 +587,13 @@ class MixcloudAccessor:
         inner = resolve_client(client) if normalized else None
 
         async def fetch(key: str) -> list[dict[str, Any]]:
-            url = _urls.merge_query(inner._build_url(f"{normalized[key]}{name}/"), params)
+            url = _urls.merge_query(inner.api_url(f"{normalized[key]}{name}/"), params)
             items: list[dict[str, Any]] = []
             seen: set[str] = set()
             count = 0
             while url and url not in seen and (max_pages is None or count < max_pages):
                 seen.add(url)
-                _, page = await inner._get_raw(url)
+                page = await inner.fetch(url, relative=False)
                 data = page.get("data") if isinstance(page.get("data"), list) else []
                 items.extend(data)
                 count += 1

@@ -449,22 +449,46 @@ class Mixcloud:
                                            raise_errors=raise_errors, expect_body=True)
         return result if "error" in result.data else result.data
 
-    async def _get_raw(self, url: str) -> tuple[str, dict[str, Any]]:
-        """GET the absolute API `url` (``metadata=1`` and the token added) and return the raw
-        body and its plain JSON decoding (timestamps left as strings). Any error answer raises
-        its typed exception, whatever ``raise_exceptions`` says."""
-        full = self._with_token(_urls.merge_query(self._absolute(url), {"metadata": 1}))
+    def api_url(self, key: str) -> str:
+        """Return the absolute API URL of the resource `key` (slashes normalised).
+
+        >>> Mixcloud().api_url("spartacus/followers")
+        'https://api.mixcloud.com/spartacus/followers/'
+        """
+        return self._build_url(key)
+
+    async def fetch(self, url: str, *, relative: bool = True, plain: bool = True,
+                    **params: Any) -> dict[str, Any]:
+        """GET a key or API URL (``metadata=1`` and the token added) and return its JSON body.
+
+        For code that works on raw API objects (tables, crawls): the body is a plain ``dict``,
+        not a model, and any error answer raises its typed
+        :class:`~mixframe.exceptions.MixcloudError`, whatever ``raise_exceptions`` says.
+
+        Parameters
+        ----------
+        url : str
+            A key when `relative`, else an absolute URL on the API's host (paging links).
+        plain : bool
+            Decode with :mod:`json` (timestamps stay strings, as the API sends them) rather
+            than with the client's ``json_decoder_class``.
+        **params
+            Extra query parameters (``None`` values are left out).
+        """
+        full = self._build_url(url) if relative else self._absolute(url)
+        full = self._with_token(_urls.merge_query(full, {**params, "metadata": 1}))
         response = await self._send("GET", full)
-        text = response.text
-        try:
-            data = json.loads(text) if response.status_code < 400 else None
-        except ValueError:
-            data = None
+        data: Any = None
+        if response.status_code < 400:
+            try:
+                data = json.loads(response.text) if plain else self._decode(response)
+            except ValueError:
+                data = None
         if not isinstance(data, dict) or "error" in data:
             await self._native_result(response, raise_errors=True)
             raise DecodeError(_decode_error(response), status=response.status_code,
                               url=redact(full))
-        return text, data
+        return data
 
     # -- reading ------------------------------------------------------------------------
 
@@ -670,7 +694,7 @@ class Mixcloud:
         """
         normalized = _urls.normalize_key(key)
         if normalized.count("/") == 2:  # a bare slug
-            me = await self._fetch_json("me", raise_errors=True)
+            me = await self.fetch("me")
             normalized = f"{me['key'].rstrip('/')}{normalized}"
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ValueError(f"name must be a non-empty str, got {name!r}")

@@ -286,13 +286,14 @@ class _Crawl:
             data = json.loads(body)
         else:
             try:
-                body, data = await self.client._get_raw(url)
+                data = await self.client.fetch(url, relative=False)
             except (MixcloudError, ValueError) as error:
                 status = getattr(error, "status", None)
                 self.store.fail(stored_url, status, str(error))
                 return None
             self.store.put(stored_url, source_key, connection, position,
-                           self._without_token(body))
+                           self._without_token(json.dumps(data, ensure_ascii=False,
+                                                          separators=(",", ":"))))
             self.pages += 1
         if self.progress is not None:
             self.progress.update(1)
@@ -322,7 +323,7 @@ class _Crawl:
             self.items += 1
             connections = (record.get("metadata") or {}).get("connections") or {}
             for name in expand.get(record.get("type"), ()):
-                url = connections.get(name) or self.client._build_url(f"{key}{name}")
+                url = connections.get(name) or self.client.api_url(f"{key}{name}")
                 url = _urls.merge_query(url, {"limit": self.page_size})
                 # a server may echo the token in its links: the token is added on sending
                 self.found.append((level + 1, next(self.order), key, name,
@@ -331,7 +332,7 @@ class _Crawl:
             self._spill()
 
     async def _seed(self, key: str) -> None:
-        data = await self._fetch(self.client._build_url(key), None, None, 0)
+        data = await self._fetch(self.client.api_url(key), None, None, 0)
         if data is not None:
             self._take([data], 0)
 
@@ -517,7 +518,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         raise ValueError(f"max_items must be an int >= 1 or None, got {max_items!r}")
     if client is not None and client_options:
         raise TypeError(f"pass either client or client options ({', '.join(client_options)})")
-    inner = getattr(client, "_object", client)  # a MixcloudSync's async client
+    inner = getattr(client, "async_client", client)  # a MixcloudSync's async client
     own_client = inner is None
     if own_client:
         inner = Mixcloud(**client_options)
@@ -526,7 +527,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
     identity = {"seeds": seed_keys,
                 "connections": [{k: list(v) for k, v in hop.items()} for hop in hops],
                 "depth": depth, "max_items": max_items, "page_size": page_size,
-                "api_root": inner._api_root}
+                "api_root": inner.api_url("/").rstrip("/")}
     storage = _Store(store)
     bar = _progress_bar(progress)
     previous_on_wait = inner.on_wait

@@ -58,7 +58,7 @@ def resolve_client(client: Any = None) -> Any:
     from .sync import MixcloudSync
 
     if isinstance(chosen, MixcloudSync):
-        return object.__getattribute__(chosen, "_object")
+        return chosen.async_client
     if isinstance(chosen, Mixcloud):
         return chosen
     raise TypeError(f"client must be a Mixcloud or MixcloudSync, got {type(chosen).__name__}")

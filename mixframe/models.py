@@ -241,7 +241,7 @@ class Resource(AccessDict):
             return self
         if "key" not in self.data:
             raise ValueError(f"cannot load {self!r}: it has no key")
-        details = await self.mixcloud._fetch_json(self.data["key"], raise_errors=True)
+        details = await self.mixcloud.fetch(self.data["key"], plain=False)
         self.data.update(details)
         self._create_connections()
         self._full = True

@@ -166,6 +166,12 @@ class _MixcloudSync(_make_sync(Mixcloud, resource_class=ResourceSync,
                 kwargs[option] = _sync_model(kwargs[option])
         super().__init__(*args, **kwargs)
 
+    @property
+    def async_client(self) -> Mixcloud:
+        """The asynchronous :class:`~mixframe.Mixcloud` this client runs on mixframe's private
+        event loop thread (await its methods only from that loop)."""
+        return object.__getattribute__(self, "_object")
+
 
 class MixcloudSync(_MixcloudSync):
     """Synchronous version of :class:`~mixframe.Mixcloud` with synchronous context management.

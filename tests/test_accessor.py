@@ -43,7 +43,7 @@ def no_default_client():
 
 def page(client, path):
     """A real API page as a frame, as a notebook user builds it."""
-    _, body = client._get_raw(URL + path)
+    body = client.fetch(URL + path, relative=False)
     return page_frame(body, url=URL + path)
 
 
