@@ -336,7 +336,7 @@ def test_tables_built_in_chunks_equal_tables_built_at_once(sb, tmp_path, monkeyp
     store = tmp_path / "crawl.sqlite"
     whole = crawl(["NTSRadio", "spartacus"], connections=["cloudcasts", "followers", "feed"],
                   store=store, progress=False, **options(sb))
-    monkeypatch.setattr(mixframe.crawler, "_CHUNK", 7)
+    monkeypatch.setattr(mixframe.crawler._tables, "CHUNK", 7)
     chunked = crawl(["NTSRadio", "spartacus"], connections=["cloudcasts", "followers", "feed"],
                     store=store, progress=False, **options(sb))
     assert chunked.stats["requests"] == 0
@@ -348,7 +348,7 @@ def test_tables_built_in_chunks_equal_tables_built_at_once(sb, tmp_path, monkeyp
 
 def test_the_frontier_goes_to_the_store_as_the_crawl_runs(sb, tmp_path, monkeypatch):
     import mixframe.crawler
-    monkeypatch.setattr(mixframe.crawler, "_SPILL", 3)  # spill mid-level, not only at its end
+    monkeypatch.setattr(mixframe.crawler._walk, "SPILL", 3)  # spill mid-level, not only at its end
     store = tmp_path / "crawl.sqlite"
     per_type = {"user": ("following",), "cloudcast": ("comments",)}
     result = crawl(["spartacus", "NTSRadio"], connections=per_type, depth=2, store=store,

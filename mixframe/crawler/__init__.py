@@ -1,0 +1,23 @@
+"""The crawler: walk resources, their connections and every page of each list into tables.
+
+:func:`crawl` (blocking) and :func:`acrawl` (``await``) start from seeds, fetch their details,
+then walk the requested connections breadth first, ``depth`` hops out, following
+``paging.next`` to the end of every list. Every raw page is committed to an SQLite store as it
+arrives; the tables are derived from the stored pages, so an interrupted crawl (Ctrl-C, a
+crash, ``kill -9``) resumes where it stopped with the same call: no stored page is fetched
+again, nothing is lost or duplicated.
+
+Examples
+--------
+>>> result = crawl(["spartacus"], connections=["followers", "cloudcasts"],
+...                store="spartacus.sqlite")                       # doctest: +SKIP
+>>> result.users.head()                                            # doctest: +SKIP
+>>> result.edges.groupby("connection").size()                      # doctest: +SKIP
+>>> result.to_parquet("out/")                                      # doctest: +SKIP
+"""
+
+from .._api import CONNECTIONS
+from ._result import CrawlResult, read_crawl
+from ._run import acrawl, crawl
+
+__all__ = ["CONNECTIONS", "CrawlResult", "acrawl", "crawl", "read_crawl"]

@@ -1,0 +1,152 @@
+"""Running a crawl: :func:`acrawl` and its blocking twin :func:`crawl`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from .._api import MAX_PAGE_SIZE
+from ..core import Mixcloud
+from ._result import CrawlResult
+from ._spec import hops_of, seed_key
+from ._store import Store
+from ._tables import build_tables
+from ._walk import Walk
+
+__all__ = ["acrawl", "crawl"]
+
+
+def _progress_bar(progress: Any):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="crawl", unit=" pages", dynamic_ncols=True)
+
+
+async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
+                 max_items: int | None = None, page_size: int = MAX_PAGE_SIZE,
+                 concurrency: int = 8, store: str | os.PathLike | None = None,
+                 resume: bool = True, progress: bool = True, client: Any = None,
+                 **client_options: Any) -> CrawlResult:
+    """Crawl from `seeds`, following `connections` `depth` hops out (see :func:`crawl`)."""
+    if isinstance(seeds, str) or hasattr(seeds, "data"):
+        seeds = [seeds]
+    elif not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a key, a URL, a resource or a list of them, got "
+                        f"{type(seeds).__name__}")
+    seed_keys = [seed_key(seed) for seed in seeds]
+    if not seed_keys:
+        raise ValueError("seeds must name at least one resource")
+    for name, value, minimum in (("depth", depth, 0), ("page_size", page_size, 1),
+                                 ("concurrency", concurrency, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    hops = hops_of(connections, depth)
+    if page_size > MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be at most {MAX_PAGE_SIZE} (the API's largest page)")
+    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int)
+                                  or max_items < 1):
+        raise ValueError(f"max_items must be an int >= 1 or None, got {max_items!r}")
+    if client is not None and client_options:
+        raise TypeError(f"pass either client or client options ({', '.join(client_options)})")
+    inner = getattr(client, "async_client", client)  # a MixcloudSync's async client
+    own_client = inner is None
+    if own_client:
+        inner = Mixcloud(**client_options)
+    elif not isinstance(inner, Mixcloud):
+        raise TypeError(f"client must be a Mixcloud or MixcloudSync, got {type(client).__name__}")
+    identity = {"seeds": seed_keys,
+                "connections": [{k: list(v) for k, v in hop.items()} for hop in hops],
+                "depth": depth, "max_items": max_items, "page_size": page_size,
+                "api_root": inner.api_url("/").rstrip("/")}
+    storage = Store(store)
+    bar = _progress_bar(progress)
+    previous_on_wait = inner.on_wait
+    if bar is not None:
+        inner.on_wait = lambda seconds, reason: bar.write(f"{reason}: waiting {seconds:.0f} s",
+                                                          file=sys.stderr)
+    before = (inner.stats.requests, inner.stats.retries, inner.stats.rate_limit_waits)
+    started = time.monotonic()
+    try:
+        storage.claim(identity, resume=resume)
+        run = Walk(inner, storage, seed_keys, hops, max_items=max_items,
+                     page_size=page_size, concurrency=concurrency, progress=bar)
+        await run.run()
+        tables, edges = build_tables(storage, max_items)
+        failures = storage.failures()
+    finally:
+        inner.on_wait = previous_on_wait
+        if bar is not None:
+            bar.close()
+        storage.close()
+        if own_client:
+            await inner.close()
+    stats = {"requests": inner.stats.requests - before[0], "pages": run.pages,
+             "pages_from_store": run.pages_from_store,
+             "items": sum(len(frame) for frame in tables.values()), "edges": len(edges),
+             "failures": len(failures), "retries": inner.stats.retries - before[1],
+             "rate_limit_waits": inner.stats.rate_limit_waits - before[2],
+             "elapsed_s": round(time.monotonic() - started, 3)}
+    return CrawlResult(tables, edges, failures, stats)
+
+
+def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int | None = None,
+          page_size: int = MAX_PAGE_SIZE, concurrency: int = 8,
+          store: str | os.PathLike | None = None, resume: bool = True, progress: bool = True,
+          client: Any = None, **client_options: Any) -> CrawlResult:
+    """Crawl Mixcloud from `seeds` into tables.
+
+    Blocks until done; works in scripts and in notebook cells alike (it runs on mixframe's
+    private event loop). Use :func:`acrawl` to ``await`` it instead.
+
+    Parameters
+    ----------
+    seeds : str, resource, or list of them
+        Keys (``"spartacus"``), website or API URLs, or resources. Each is fetched in full.
+    connections : list of str, dict of type to list of str, or a list of those per hop
+        Connections to follow: for every resource type that has them
+        (``["followers", "cloudcasts"]``), or per type (``{"user": ["followers"],
+        "cloudcast": ["comments"]}``), the same at every hop; or one such spec per hop,
+        ``[["followers"], ["cloudcasts"]]`` (a user's followers, then their shows), with
+        ``depth`` equal to the number of hops. See :data:`CONNECTIONS`.
+    depth : int
+        Hops from the seeds: 0 fetches only the seeds, 1 (default) also the items of their
+        connections, 2 the connections of those items too, and so on.
+    max_items : int, optional
+        Most resources stored, seeds included.
+    page_size : int
+        Items per page requested (the API serves at most 100).
+    concurrency : int
+        Lists walked at the same time.
+    store : path, optional
+        SQLite file keeping the raw pages as they arrive, and the frontier (the lists still to
+        walk). With ``resume=True`` (default) the same call continues an interrupted crawl
+        without fetching any stored page again; ``resume=False`` starts it over. A store of
+        another crawl is refused. Without it, both go to a temporary SQLite database, in
+        memory while small and in a file deleted at the end once large (in ``TMPDIR``).
+    progress : bool
+        Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
+        a line for every rate-limit wait.
+    client : Mixcloud or MixcloudSync, optional
+        Client to crawl with; otherwise one is made from `client_options` (``access_token``,
+        ``api_root``, ``retries``, ``transport``...) and closed at the end.
+
+    Returns
+    -------
+    CrawlResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad arguments (unknown connection names, negative depth...), before any request.
+    """
+    from ..sync import _runner
+
+    return _runner.run(acrawl(seeds, connections=connections, depth=depth, max_items=max_items,
+                              page_size=page_size, concurrency=concurrency, store=store,
+                              resume=resume, progress=progress, client=client,
+                              **client_options))
