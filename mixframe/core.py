@@ -18,7 +18,7 @@ import contextlib
 import logging
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -29,12 +29,13 @@ from . import _logging, _urls
 from ._api import SEARCH_TYPES
 from ._redact import redact, strip_secrets
 from .constants import API_ROOT, MIXCLOUD_ROOT, MP3_MAX_SIZE, OEMBED_ROOT
-from .decorators import (check_int, displayed, file_size, paginated, personal,
-                         require_token, targeting, uploading)
+from .decorators import (check_int, displayed, file_size, paginated, pagination_params,
+                         personal, require_token, targeting, uploading, walking)
 from .exceptions import (DecodeError, MixcloudError, RateLimitError, TransportError,
                          _error_for)
 from .json import MixcloudJSONDecoder
 from .models import AccessDict, Resource, ResourceList
+from .paging import ListWalk
 from .retry import RateLimitPause, RetryPolicy
 
 __all__ = ["ClientStats", "Mixcloud", "SEARCH_TYPES"]
@@ -526,6 +527,82 @@ class Mixcloud:
         result.source_url = strip_secrets(
             _urls.merge_query(source, {**params, "metadata": 1}))
         return result
+
+    # -- walking lists ------------------------------------------------------------------
+
+    @walking
+    def pages(self, url: Any, *, max_pages: int | None = None, max_items: int | None = None,
+              **paging: Any) -> ListWalk[Any]:
+        """Walk a list page by page: ``async for page in mixcloud.pages("bob/followers")``.
+
+        Parameters
+        ----------
+        url : str or ResourceList
+            A list's key (``"spartacus/followers"``), its absolute API URL, or a page in hand
+            (a :class:`~mixframe.ResourceList`, yielded first, then followed).
+        max_pages, max_items : int, optional
+            Stop after that many pages, or once that many distinct items were seen. Every
+            walk is bounded anyway (see :mod:`mixframe.paging` for all the stop rules).
+        **paging
+            ``limit``, ``offset``, ``since``, ``until``, or ``page`` with ``per_page``, as for
+            the list methods (checked the same way), for the first page.
+
+        Returns
+        -------
+        ListWalk
+            An async iterator of :class:`~mixframe.ResourceList` pages; its ``stopped``,
+            ``complete`` and ``next_url`` say why and where the walk ended. A page that fails
+            raises its typed :class:`~mixframe.exceptions.MixcloudError`, whatever
+            ``raise_exceptions`` says: a walk cannot go on without it.
+
+        Examples
+        --------
+        >>> async def followers(mixcloud):
+        ...     async for page in mixcloud.pages("spartacus/followers", limit=100):
+        ...         print(len(page), page.source_url)
+        """
+        first = None
+        if isinstance(url, ResourceList):
+            first, start = url, None
+            if paging:
+                raise TypeError("paging keywords apply to a list's first page; a page in hand "
+                                "is already fetched")
+        else:
+            params = pagination_params(**paging)
+            if not isinstance(url, str):
+                raise TypeError(f"url must be a key, an API URL or a ResourceList, "
+                                f"got {type(url).__name__}")
+            absolute = url.lower().startswith(("http://", "https://"))
+            start = _urls.merge_query(self._absolute(url) if absolute else self._build_url(url),
+                                      params)
+        return ListWalk(self._list_page, start, first=first, max_pages=max_pages,
+                        max_items=max_items)
+
+    @walking
+    async def items(self, url: Any, *, max_pages: int | None = None,
+                    max_items: int | None = None, **paging: Any) -> AsyncIterator[Any]:
+        """Walk a list item by item: ``async for user in mixcloud.items("bob/followers")``.
+
+        Takes the same arguments as :meth:`pages` and yields each distinct item once, as a
+        :class:`~mixframe.Resource`, stopping after exactly `max_items` items.
+        """
+        walk = self.pages(url, max_pages=max_pages, max_items=max_items, **paging)
+        yielded = 0
+        async for page in walk:
+            new = set(walk.new_positions)
+            for position, item in enumerate(page):
+                if position in new:
+                    yield item
+                    yielded += 1
+                    if max_items is not None and yielded >= max_items:
+                        return
+
+    async def _list_page(self, url: str) -> Any:
+        """The list page at `url`, as a model; any error answer raises."""
+        data = await self.fetch(url, relative=False, plain=False)
+        page = self._resource_list_class(data, mixcloud=self)
+        page.source_url = strip_secrets(_urls.merge_query(self._absolute(url), {"metadata": 1}))
+        return page
 
     @personal
     async def me(self) -> Any:

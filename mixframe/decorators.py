@@ -6,6 +6,7 @@
   zero-based ``page`` with ``per_page``) into a ``params`` dict, after checking them.
 * :func:`personal` checks that an access token is set before anything is sent.
 * :func:`targeting` marks a method that takes a resource key first, so resources mirror it.
+* :func:`walking` marks a method returning an async iterator, so sync classes iterate it.
 * :func:`uploading` turns upload keywords into a ``params`` dict, after checking them against
   Mixcloud's limits.
 
@@ -27,7 +28,7 @@ from .constants import DESCRIPTION_MAX_SIZE, PICTURE_MAX_SIZE, TAG_MAX_COUNT
 from .datetime import format_datetime, to_timestamp
 from .exceptions import AuthError
 
-__all__ = ["displayed", "paginated", "personal", "targeting", "uploading"]
+__all__ = ["displayed", "paginated", "personal", "targeting", "uploading", "walking"]
 
 _SECTION_FIELDS = frozenset({"artist", "song", "chapter", "start_time"})
 
@@ -161,6 +162,13 @@ def personal(coroutine):
         return await coroutine(self, *args, **kwargs)
 
     return wrapper
+
+
+def walking(function):
+    """Mark `function` as one returning an async iterator (a walk along a list), so that the
+    synchronous classes give a blocking iterator for it."""
+    function._walking = True
+    return function
 
 
 def targeting(coroutine):

@@ -20,7 +20,7 @@ import types
 from collections import UserDict, UserList
 from typing import Any
 
-from .decorators import paginated
+from .decorators import paginated, walking
 from .html import resource_html, resource_list_html
 from ._urls import normalize_key
 
@@ -324,6 +324,28 @@ class ResourceList(AccessDict):
         if url is None:
             return None
         return await self.mixcloud.get(url, relative=False)
+
+    @walking
+    def pages(self, *, max_pages: int | None = None, max_items: int | None = None) -> Any:
+        """Walk the list from this page on: this page, then each next one.
+
+        The same walk as :meth:`mixframe.Mixcloud.pages` (same bounds and stop rules), started
+        from a page in hand. Iterating the page itself gives only its own items.
+
+        Examples
+        --------
+        >>> async def every_follower(user):
+        ...     first = await user.followers(limit=100)
+        ...     async for page in first.pages(max_pages=10):
+        ...         print(len(page))
+        """
+        return self.mixcloud.pages(self, max_pages=max_pages, max_items=max_items)
+
+    @walking
+    def all_items(self, *, max_pages: int | None = None, max_items: int | None = None) -> Any:
+        """Walk the list's items from this page on, each distinct item once (see
+        :meth:`mixframe.Mixcloud.items`)."""
+        return self.mixcloud.items(self, max_pages=max_pages, max_items=max_items)
 
     async def next(self) -> ResourceList | None:
         """Return next page of current resource list, or ``None`` if it is not found."""

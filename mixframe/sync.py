@@ -33,7 +33,8 @@ from .auth import MixcloudOAuth
 from .core import Mixcloud
 from .models import Resource, ResourceList
 
-__all__ = ["MixcloudOAuthSync", "MixcloudSync", "ResourceListSync", "ResourceSync"]
+__all__ = ["BlockingIterator", "MixcloudOAuthSync", "MixcloudSync", "ResourceListSync",
+           "ResourceSync"]
 
 
 class _LoopThread:
@@ -78,6 +79,60 @@ def _unwrap(value: Any) -> Any:
     return object.__getattribute__(value, "_object") if isinstance(value, _SyncProxy) else value
 
 
+class BlockingIterator:
+    """A plain iterator over an async iterator, each step run on mixframe's private loop.
+
+    What the sync classes return for walks (``MixcloudSync.pages()``, ``.items()``...): use it
+    with ``for``. Other attributes are those of the async iterator (a
+    :class:`~mixframe.paging.ListWalk`'s ``stopped``, ``complete``, ``next_url``...).
+    Resources and lists it yields are synchronous (:class:`ResourceSync`,
+    :class:`ResourceListSync`).
+    """
+
+    def __init__(self, iterable: Any) -> None:
+        self._iterable = iterable
+        self._iterator: Any = None
+
+    def __iter__(self) -> BlockingIterator:
+        return self
+
+    def __next__(self) -> Any:
+        if self._iterator is None:
+            self._iterator = self._iterable.__aiter__()
+
+        async def step() -> Any:
+            return await self._iterator.__anext__()
+
+        try:
+            return _synchronous(_runner.run(step()))
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        """Stop the walk early, releasing what it holds."""
+        close = getattr(self._iterator, "aclose", None)
+        if close is not None:
+            _runner.run(close())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._iterable, name)
+
+    def __repr__(self) -> str:
+        return f"<BlockingIterator over {self._iterable!r}>"
+
+
+def _synchronous(value: Any) -> Any:
+    """`value`, with an async model turned into its synchronous proxy."""
+    if isinstance(value, _SyncProxy):
+        return value
+    for model, proxy in ((ResourceList, ResourceListSync), (Resource, ResourceSync)):
+        if type(value) is model or (isinstance(value, model) and not isinstance(value, proxy)):
+            wrapped = object.__new__(proxy)
+            object.__setattr__(wrapped, "_object", value)
+            return wrapped
+    return value
+
+
 class _SyncProxy:
     """Blocking proxy of an object with coroutine methods (see :func:`_make_sync`)."""
 
@@ -92,6 +147,12 @@ class _SyncProxy:
     def __getattr__(self, name: str) -> Any:
         inner = object.__getattribute__(self, "_object")
         attribute = getattr(inner, name)
+        if getattr(attribute, "_walking", False):
+            @functools.wraps(attribute)
+            def iterating(*args: Any, **kwargs: Any) -> BlockingIterator:
+                return BlockingIterator(attribute(*args, **kwargs))
+
+            return iterating
         if not inspect.iscoroutinefunction(attribute):
             return attribute
 
