@@ -199,6 +199,19 @@ def file_size(name: str, file: Any) -> int:
     return info.st_size
 
 
+def _form_text(name: str, value: Any) -> str:
+    """`value` as the text of a form field: a str, or a number as its text (``2020``, as
+    every other number in a form is sent). Blank text, a bool or any other type is refused."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str (or a number), got {type(value).__name__} "
+                        f"{value!r}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty str, got {value!r}")
+    return value
+
+
 def _check_sections(sections: Any) -> list[dict[str, Any]]:
     if isinstance(sections, (str, bytes, Mapping)) or not isinstance(sections, Sequence):
         raise TypeError("sections must be a list of mappings like "
@@ -213,12 +226,13 @@ def _check_sections(sections: Any) -> list[dict[str, Any]]:
                              f"{sorted(_SECTION_FIELDS)}")
         if "chapter" not in section and not {"artist", "song"} <= set(section):
             raise ValueError(f"sections[{index}] needs 'chapter', or both 'artist' and 'song'")
+        section = dict(section)
         for field in ("artist", "song", "chapter"):
-            if field in section and not isinstance(section[field], str):
-                raise TypeError(f"sections[{index}][{field!r}] must be a str")
+            if field in section:
+                section[field] = _form_text(f"sections[{index}][{field!r}]", section[field])
         if "start_time" in section:
             check_int(f"sections[{index}]['start_time']", section["start_time"], minimum=0)
-        checked.append(dict(section))
+        checked.append(section)
     return checked
 
 
@@ -246,10 +260,7 @@ def upload_params(*, picture=None, description=None, tags=None, publish_date=Non
         if len(tags) > TAG_MAX_COUNT:
             raise ValueError(f"an upload must have {TAG_MAX_COUNT} tags at most, "
                              f"got {len(tags)}")
-        for index, tag in enumerate(tags):
-            if not isinstance(tag, str) or not tag.strip():
-                raise ValueError(f"tags[{index}] must be a non-empty str, got {tag!r}")
-        params["tags"] = list(tags)
+        params["tags"] = [_form_text(f"tags[{index}]", tag) for index, tag in enumerate(tags)]
     if publish_date is not None:
         try:
             params["publish_date"] = format_datetime(publish_date)
@@ -270,10 +281,11 @@ def uploading(coroutine):
     """Return a coroutine taking upload keywords and passing them on as ``params``.
 
     Keywords: ``picture`` (path or binary file, at most 10 MiB), ``description`` (at most 1000
-    characters), ``tags`` (at most 5 strings), ``publish_date`` (datetime-like, sent as
+    characters), ``tags`` (at most 5 strings; numbers are sent as their text), ``publish_date`` (datetime-like, sent as
     ``YYYY-MM-DDTHH:MM:SSZ``), ``disable_comments``, ``hide_stats``, ``unlisted`` (booleans;
     only ``True`` is sent) and ``sections`` (mappings with ``artist`` and ``song``, or
-    ``chapter``, and an optional int ``start_time``). Other keywords pass through.
+    ``chapter``, and an optional int ``start_time``; numbers are sent as their text). Other
+    keywords pass through.
     """
 
     @functools.wraps(coroutine)

@@ -377,8 +377,8 @@ ROWS = {
     "upload: too many tags, sync": offline(
         lambda e: e.sync().upload(e.mp3, "Show", tags=["a", "b", "c", "d", "e", "f"]),
         ValueError, "5 tags at most"),
-    "upload: tag not a str": offline(lambda e: e.client().edit(SHOW, tags=["house", 7]),
-                                     ValueError, r"tags\[1\] must be a non-empty str"),
+    "upload: tag a bool": offline(lambda e: e.client().edit(SHOW, tags=["house", True]),
+                                  TypeError, r"tags\[1\] must be a str \(or a number\)"),
     "upload: name blank": offline(lambda e: e.client().upload(e.mp3, "\t"), ValueError,
                                   "name must be a non-empty str"),
     # -- colours and sizes -----------------------------------------------------------------

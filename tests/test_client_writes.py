@@ -90,6 +90,23 @@ async def test_upload_sends_every_field_as_multipart_strings(mixcloud, sb, audio
     assert show.name == "Perfect Mix" and [t.name.lower() for t in show.tags] == ["house", "deep"]
 
 
+async def test_numbers_as_tags_and_section_fields_are_sent_as_their_text(mixcloud, sb, audio):
+    mp3, _ = audio
+    result = await mixcloud.upload(mp3, "Numbers", tags=[2020, 10, 7.5],
+                                   sections=[{"artist": 808, "song": 303, "start_time": 0},
+                                             {"chapter": 2, "start_time": 30}])
+    assert result.result.success is True
+    fields = sb.world.uploads[-1]["fields"]
+    assert [fields[f"tags-{i}-tag"] for i in range(3)] == ["2020", "10", "7.5"]
+    assert (fields["sections-0-artist"], fields["sections-0-song"]) == ("808", "303")
+    assert fields["sections-1-chapter"] == "2"
+    for bad in ({"tags": [True]}, {"tags": [None]}, {"sections": [{"chapter": False}]},
+                {"sections": [{"artist": b"x", "song": "y"}]}):
+        with pytest.raises(TypeError, match=r"must be a str \(or a number\)"):
+            await mixcloud.upload(mp3, "Refused", **bad)
+    assert sb.world.uploads[-1]["fields"]["name"] == "Numbers"
+
+
 async def test_upload_accepts_open_binary_files(mixcloud, sb, audio):
     mp3, _ = audio
     with open(mp3, "rb") as handle:
