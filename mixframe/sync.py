@@ -23,10 +23,12 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import os
 import threading
+import types
 from typing import Any
 
 from .auth import MixcloudOAuth
@@ -67,12 +69,33 @@ class _LoopThread:
         future = asyncio.run_coroutine_threadsafe(coroutine, loop)
         try:
             return future.result()
-        except BaseException:
+        except BaseException as error:
             future.cancel()  # Ctrl-C in the caller stops the request too
-            raise
+            if not (future.done() and not future.cancelled() and future.exception() is error):
+                raise
+            # The coroutine's own error: shown from the caller's line to where it was raised,
+            # without this frame twice nor the frames of concurrent.futures and of the loop
+            # thread between them.
+            raise error.with_traceback(_own_frames(error.__traceback__.tb_next))
 
 
 _runner = _LoopThread()
+# Frames of the machinery between a blocking call and its coroutine, left out of tracebacks.
+_MACHINERY = (os.path.dirname(asyncio.__file__), os.path.dirname(concurrent.futures.__file__),
+              threading.__file__)
+
+
+def _own_frames(traceback: types.TracebackType | None) -> types.TracebackType | None:
+    """`traceback` without the frames of asyncio, concurrent.futures and threading."""
+    frames = []
+    while traceback is not None:
+        if not traceback.tb_frame.f_code.co_filename.startswith(_MACHINERY):
+            frames.append(traceback)
+        traceback = traceback.tb_next
+    kept = None
+    for frame in reversed(frames):
+        kept = types.TracebackType(kept, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return kept
 
 
 def _unwrap(value: Any) -> Any:

@@ -116,3 +116,27 @@ def test_sync_under_python_dash_o():
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["auth OAuthException: access_token must be set to call "
                                        "me()", "value"]
+
+
+def test_an_error_traceback_shows_the_call_and_the_error_not_the_machinery(sb):
+    import traceback
+
+    from mixframe import NotFoundError
+
+    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
+                      raise_exceptions=True) as client:
+        follower = client.get("spartacus/followers", limit=1)[0]
+        follower.data["key"] = "/no-such-user-anywhere/"
+        errors = []
+        for call in (lambda: client.get("no-such-user-anywhere"),   # a client method
+                     lambda: follower.load(force=True)):            # a model's method
+            with pytest.raises(NotFoundError) as caught:
+                call()
+            errors.append(caught.value)
+    for error in errors:
+        frames = traceback.extract_tb(error.__traceback__)
+        files = [frame.filename for frame in frames]
+        assert not [name for name in files if "concurrent" in name or "asyncio" in name], files
+        assert frames[0].filename == __file__  # the caller's line first
+        assert frames[-1].name == "_native_result"  # where it was raised last
+        assert len(frames) <= 8, [f"{frame.filename}:{frame.name}" for frame in frames]
