@@ -15,7 +15,8 @@ from .core import Mixcloud
 from .crawler import CrawlResult, acrawl, crawl, read_crawl
 from .defaults import get_default_client, set_default_client
 from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthError,
-                         NotFoundError, RateLimitError, ServerError, TransportError)
+                         NotFoundError, RateLimitError, ResponseTooLargeError, ServerError,
+                         TransportError)
 from .models import AccessDict, AccessList, Resource, ResourceList
 from .retry import RetryPolicy
 from .sync import MixcloudOAuthSync, MixcloudSync, ResourceListSync, ResourceSync
@@ -48,6 +49,7 @@ __all__ = [
     "ResourceList",
     "ResourceListSync",
     "ResourceSync",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "TAG_MAX_COUNT",

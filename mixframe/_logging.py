@@ -1,8 +1,12 @@
-"""Logging: the ``mixframe`` logger, and redaction of secrets in httpx's request log lines.
+"""Logging: the ``mixframe`` logger, and redaction of secrets in the HTTP stack's log records.
 
-httpx logs every request URL at INFO level on the ``httpx`` logger; Mixcloud takes the access
-token as a query parameter, so without this filter ``logging.basicConfig(level="INFO")`` would
-print it.
+httpx logs every request URL at INFO level on the ``httpx`` logger, and httpcore logs raw
+response headers at DEBUG on its own loggers (``httpcore.http11``...): a redirect whose
+``Location`` echoes the query (the real API does this) holds the access token. A filter on a
+logger sees only the records logged on that very logger, not those its children pass up, so
+:func:`install` puts the redacting filter on ``httpx``, ``httpcore``, ``mixframe`` and every
+logger below them: the ones httpcore creates (also those it creates only when HTTP/2, a proxy
+or SOCKS is used) and any other that exists when a client opens its session.
 """
 
 from __future__ import annotations
@@ -34,9 +38,20 @@ def _masked(value: object) -> object:
     return value if shown == text else shown
 
 
+_ROOTS = ("httpx", "httpcore", "mixframe")
+# The loggers httpcore creates, some only once it uses HTTP/2, a proxy or SOCKS.
+_KNOWN = ("httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy",
+          "httpcore.socks")
+
+
 def install() -> None:
-    """Attach the redacting filter to the loggers of the HTTP stack (idempotent)."""
-    for name in ("httpx", "httpcore", "mixframe"):
+    """Attach the redacting filter to every logger of the HTTP stack and of mixframe.
+
+    Idempotent; the client calls it again when it opens a session, for loggers created since.
+    """
+    names = {*_ROOTS, *_KNOWN, *(name for name in list(logging.root.manager.loggerDict)
+                                 if name.startswith(tuple(f"{root}." for root in _ROOTS)))}
+    for name in names:
         target = logging.getLogger(name)
         if not any(isinstance(existing, RedactSecrets) for existing in target.filters):
             target.addFilter(RedactSecrets())

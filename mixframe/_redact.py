@@ -11,7 +11,12 @@ of those paths calls a function of this module:
 * :func:`strip_secrets` removes secret parameters (name and value) from a URL that is kept,
   stored or shown, so that it can be requested again without them;
 * :func:`clean` makes a JSON-safe copy of a value with both applied, for metadata written into
-  files.
+  files;
+* :func:`mask` makes a copy of a JSON-like value (an error body) with :func:`redact` applied to
+  every string in it;
+* :class:`Secret` holds a secret value whose repr is masked, so that a verbose traceback
+  (IPython's ``%xmode Verbose``, Sentry, rich's ``show_locals``) showing the locals of a frame
+  never shows it; :func:`redact` unwraps it.
 
 The secret parameter names are :data:`mixframe._api.SECRET_PARAMS`.
 
@@ -36,7 +41,7 @@ from urllib.parse import quote, unquote_plus
 
 from ._api import SECRET_PARAMS, is_secret_param
 
-__all__ = ["MASK", "clean", "redact", "strip_secrets"]
+__all__ = ["MASK", "Secret", "clean", "mask", "redact", "strip_secrets"]
 
 #: What a secret is replaced with.
 MASK = "***"
@@ -141,3 +146,69 @@ def clean(value: Any) -> Any:
         return clean(json.loads(json.dumps(value)))
     except (TypeError, ValueError):
         return strip_secrets(str(value))
+
+
+def mask(value: Any, *secrets: Any) -> Any:
+    """A copy of the JSON-like `value` (dicts, lists, strings...) with every string redacted.
+
+    For bodies that are kept or shown (an error answer becomes an exception's message and
+    data), where the server may have echoed a secret back: see :func:`redact` for `secrets`.
+
+    >>> mask({"error": {"message": "bad token SEKRIT", "n": 1}}, "SEKRIT")
+    {'error': {'message': 'bad token ***', 'n': 1}}
+    """
+    if isinstance(value, str):
+        return redact(value, *secrets)
+    if isinstance(value, Mapping):
+        return {key: mask(item, *secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask(item, *secrets) for item in value]
+    return value
+
+
+class Secret:
+    """A secret value (an access token) that shows as ``***`` in every repr and str.
+
+    Code that needs the value calls :meth:`reveal`, at the last moment; anything that prints,
+    logs or inspects objects sees the mask. It cannot be pickled, so it is not written into a
+    file by accident.
+
+    Examples
+    --------
+    >>> token = Secret("SEKRIT")
+    >>> token, str(token), f"{token}"
+    (Secret('***'), '***', '***')
+    >>> token.reveal()
+    'SEKRIT'
+    >>> redact("token=SEKRIT", token)
+    'token=***'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"a secret must be a str, got {type(value).__name__}")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return format(MASK, spec)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 
 from . import _urls
-from ._redact import redact
+from ._redact import Secret, mask, redact
 from .constants import OAUTH_ROOT
 from .exceptions import MixcloudOAuthError, TransportError
 
@@ -66,6 +66,7 @@ class MixcloudOAuth:
         #: Base URL for OAuth-related requests
         self._oauth_root = root
         self.client_id = client_id
+        self._client_secret: Any = None
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
         if raise_exceptions is not None and not isinstance(raise_exceptions, bool):
@@ -73,6 +74,18 @@ class MixcloudOAuth:
         self._raise_exceptions = raise_exceptions
         self.mixcloud = mixcloud
         self._transport = transport
+
+    @property
+    def client_secret(self) -> str | None:
+        """Client secret, provided by Mixcloud (kept in a masked
+        :class:`~mixframe._redact.Secret`, so that no repr or traceback shows it)."""
+        value = self._client_secret
+        return value.reveal() if isinstance(value, Secret) else value
+
+    @client_secret.setter
+    def client_secret(self, value: str | None) -> None:
+        # Anything but a str is kept as it is, for access_token() to refuse.
+        self._client_secret = Secret(value) if isinstance(value, str) else value
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} oauth_root={self._oauth_root!r} "
@@ -127,31 +140,39 @@ class MixcloudOAuth:
         scheme, host, _ = _urls.origin(url)
         if scheme != "https" and not _urls.is_loopback(host):
             raise ValueError(f"refusing to send the client secret over plain http to {host!r}")
-        params = {"client_id": self.client_id, "redirect_uri": self.redirect_uri,
-                  "client_secret": self.client_secret, "code": code.strip()}
-        session = getattr(self.mixcloud, "_client", None)
-        own = session is None
-        client = httpx.AsyncClient(transport=self._transport, timeout=30.0) if own else session()
-        failure = None
-        try:
-            response = await client.get(_urls.merge_query(url, params), follow_redirects=False)
-        except httpx.HTTPError as error:
-            failure = f"{type(error).__name__}: {redact(str(error)) or 'no detail'}"
-        finally:
-            if own:
-                await client.aclose()
-        if failure is not None:  # raised here so httpx's error (holding the secret) is no context
+        outcome = await self._request_token(url, code.strip())
+        if isinstance(outcome, str):  # raised here: httpx's error (holding the secret) is no context
             raise TransportError({"error": {"type": "TransportError",
-                                            "message": f"GET {url} failed: {failure}"}}, url=url)
+                                            "message": f"GET {url} failed: {outcome}"}}, url=url)
+        response = outcome
         data = _parse_token_answer(response)
         token = data.get("access_token")
         if isinstance(token, str) and token.strip():
             return token
         if "error" not in data:
             data = {**data, "error": f"no access token in the answer (HTTP {response.status_code})"}
-        if self._should_raise():
-            raise MixcloudOAuthError(data, status=response.status_code, url=url)
+        if self._should_raise():  # the server may have echoed the secret
+            raise MixcloudOAuthError(mask(data, self._client_secret),
+                                     status=response.status_code, url=url)
         return None
+
+    async def _request_token(self, url: str, code: str) -> httpx.Response | str:
+        """GET the token endpoint `url` with the credentials and `code`: the answer, or why
+        none came. The URL holding the client secret exists only in this frame."""
+        params = {"client_id": self.client_id, "redirect_uri": self.redirect_uri,
+                  "client_secret": self.client_secret, "code": code}
+        session = getattr(self.mixcloud, "_client", None)
+        own = session is None
+        client = httpx.AsyncClient(transport=self._transport, timeout=30.0) if own else session()
+        try:
+            return await client.get(_urls.merge_query(url, params), follow_redirects=False)
+        except httpx.HTTPError as error:
+            failure = f"{type(error).__name__}: " \
+                      f"{redact(str(error), self._client_secret) or 'no detail'}"
+        finally:
+            if own:
+                await client.aclose()
+        return failure
 
 
 def _parse_token_answer(response: httpx.Response) -> dict[str, Any]:

@@ -4,18 +4,30 @@ One client holds the configuration, the HTTP session (an :class:`httpx.AsyncClie
 method that reaches the API: :meth:`Mixcloud.get` for any key or URL, listings with pagination,
 search, the authorised actions, upload and edit, and embedding.
 
-Every request goes through one place, :meth:`Mixcloud._send`, which attaches the access token
-only for the API's own origin, refuses plain http except to loopback, applies the retry
-policy, and logs URLs with secrets masked. The transport is the I/O seam: pass ``transport=``
-(e.g. :func:`mixframe.sandbox.transport`) or a whole ``session=``.
+Every request goes through one pipeline, layered like httpx's own ``send``:
+
+* :meth:`Mixcloud._send` is the retry loop: it waits for the client's shared rate-limit pause,
+  makes one attempt, and asks the retry policy (:meth:`RetryPolicy.next_delay`) how long to
+  wait before the next one, or whether to give up;
+* :meth:`Mixcloud._send_handling_redirects` is one attempt: a request and the same-origin
+  redirects it leads to;
+* :meth:`Mixcloud._send_single_request` is one HTTP request, read whole within the attempt's
+  deadline and the size limit.
+
+What an answer means (success, rate limit, which error) is decided by
+:func:`mixframe.exceptions.classify`, for the retry loop and for results alike. The access
+token is kept in a masked :class:`~mixframe._redact.Secret` and joins a request only at the
+transport edge (:class:`mixframe._transport.TokenAuth`), for the API's origin, never over plain
+http except to loopback. The transport is the I/O seam: pass ``transport=`` (e.g.
+:func:`mixframe.sandbox.transport`) or a whole ``session=``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
-import logging
+import json
+import numbers
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable
@@ -27,30 +39,35 @@ import httpx
 
 from . import _logging, _urls
 from ._api import SEARCH_TYPES
-from ._redact import redact, strip_secrets
+from ._redact import Secret, mask, redact, strip_secrets
+from ._transport import Answer, TokenAuth, deadline, json_text, read_answer
 from .constants import API_ROOT, MIXCLOUD_ROOT, MP3_MAX_SIZE, OEMBED_ROOT
 from .decorators import (check_int, displayed, file_size, paginated, pagination_params,
                          personal, require_token, targeting, uploading, walking)
-from .exceptions import (DecodeError, MixcloudError, RateLimitError, TransportError,
-                         _error_for)
+from .exceptions import (NOT_JSON, REDIRECT_STATUSES, DecodeError, MixcloudError,
+                         TransportError, Verdict, classify)
 from .json import MixcloudJSONDecoder
 from .models import AccessDict, Resource, ResourceList
 from .paging import ListWalk
-from .retry import RateLimitPause, RetryPolicy
+from .retry import Failure, RateLimitPause, RetryPolicy
 
 __all__ = ["ClientStats", "Mixcloud", "SEARCH_TYPES"]
 
 logger = _logging.logger
 _logging.install()
 
-#: Timeout of reads, in seconds.
+#: Timeout of reads, in seconds: of each network operation, and of each whole attempt.
 DEFAULT_TIMEOUT = 30.0
 #: Timeout of upload and edit requests, in seconds (large files on slow links take long).
 DEFAULT_UPLOAD_TIMEOUT = 3600.0
-_REDIRECTS = (301, 302, 303, 307, 308)
+#: Largest answer read, in bytes (32 MiB): the largest real page recorded is about 130 kB.
+DEFAULT_MAX_RESPONSE_SIZE = 32 * 2**20
 _MAX_REDIRECTS = 5
+# Longest key accepted (Mixcloud's are a user name and a slug, well under 200 characters) and
+# longest URL sent (8 KiB, what common servers accept in a request line).
+_MAX_KEY_LENGTH = 1000
+_MAX_URL_LENGTH = 8192
 _UNSET: Any = object()
-_UNDECODABLE: Any = object()
 
 
 @dataclass
@@ -63,32 +80,19 @@ class ClientStats:
     waited_s: float = 0.0
 
 
-def _rate_limited(response: httpx.Response, body: Any) -> bool:
-    if response.status_code == 429:
-        return True
-    error = body.get("error") if isinstance(body, dict) else None
-    return (response.status_code == 403 and isinstance(error, dict)
-            and error.get("type") == "RateLimitException")
+def _check_timeout(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds, an httpx.Timeout or None, "
+                        f"got {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0 seconds, got {value!r}")
+    return value
 
 
-def _retry_after(response: httpx.Response, body: Any) -> float | None:
-    error = body.get("error") if isinstance(body, dict) else None
-    for value in (response.headers.get("retry-after"),
-                  error.get("retry_after") if isinstance(error, dict) else None):
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            continue
-        if seconds >= 0:
-            return seconds
-    return None
-
-
-def _decode_error(response: httpx.Response) -> dict[str, Any]:
-    content_type = response.headers.get("content-type", "no content type")
-    return {"error": {"type": "DecodeError",
-                      "message": f"response of {redact(str(response.request.url))} is not "
-                                 f"a JSON object ({content_type})"}}
+def _blank(content: bytes) -> bool:
+    return not content or content.isspace()
 
 
 class Mixcloud:
@@ -118,9 +122,20 @@ class Mixcloud:
     loop : None
         Accepted for compatibility with the reference signature; ignored with a warning.
     timeout : float or httpx.Timeout, optional
-        Timeout of reads (default 30 s, or the given session's own).
+        Timeout of reads, in seconds (default 30 s, or the given session's own). It bounds
+        each network operation, and each whole attempt too: connecting, sending, and reading
+        the answer's headers and body must all be done within it, however slowly a server
+        trickles bytes. Each retry gets the whole timeout again, so a read gives up after at
+        most ``(retries + 1) * timeout`` plus the backoff delays; rate-limit waits come on
+        top. With an :class:`httpx.Timeout`, its largest limit bounds the attempt (none when
+        a limit is unset).
     upload_timeout : float or httpx.Timeout or None
-        Timeout of upload and edit requests (default one hour; ``None`` for none).
+        Timeout of upload and edit requests, as `timeout` (default one hour; ``None`` for
+        none).
+    max_response_size : int or None
+        Largest answer read, in bytes (default 32 MiB, far above any real page); a larger one
+        raises :class:`~mixframe.exceptions.ResponseTooLargeError` as soon as it is known to
+        be, without being read whole. ``None`` for no limit.
     retries : int or RetryPolicy
         Retry policy, or the number of retries of transient failures with the default policy.
     max_wait : float, optional
@@ -130,7 +145,7 @@ class Mixcloud:
         Transport for the session the client creates (e.g. the in-process sandbox).
     on_wait : callable, optional
         Called as ``on_wait(seconds, reason)`` before each rate-limit wait, to show it (the
-        crawler's progress bar does). Waits are logged on the ``mixframe`` logger anyway.
+        crawler's progress bar does). Waits are logged at INFO on the ``mixframe`` logger.
 
     Examples
     --------
@@ -157,6 +172,7 @@ class Mixcloud:
                  raise_exceptions: bool = False, session: httpx.AsyncClient | None = None,
                  loop: Any = None, timeout: Any = _UNSET,
                  upload_timeout: Any = DEFAULT_UPLOAD_TIMEOUT,
+                 max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
                  retries: int | RetryPolicy = 3, max_wait: float | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
                  on_wait: Callable[[float, str], Any] | None = None) -> None:
@@ -180,7 +196,11 @@ class Mixcloud:
         self._resource_list_class = (cls.resource_list_class
                                      if resource_list_class is ResourceList
                                      else resource_list_class)
+        self._token: Secret | None = None
         self.access_token = access_token
+        scheme, host, _ = _urls.origin(self._api_root)
+        self._api_in_clear = scheme != "https" and not _urls.is_loopback(host)
+        self._auth = TokenAuth(self._api_root, lambda: self._token)
         self._raise_exceptions = bool(raise_exceptions)
         if session is not None and not isinstance(session, httpx.AsyncClient):
             raise TypeError(f"session must be an httpx.AsyncClient, got {type(session).__name__}")
@@ -189,8 +209,11 @@ class Mixcloud:
         self._session = session
         self._owns_session = session is None
         self._transport = transport
-        self._timeout = timeout
-        self._upload_timeout = upload_timeout
+        self._timeout = timeout if timeout is _UNSET else _check_timeout("timeout", timeout)
+        self._upload_timeout = _check_timeout("upload_timeout", upload_timeout)
+        if max_response_size is not None:
+            check_int("max_response_size", max_response_size, minimum=1)
+        self._max_response_size = max_response_size
         if isinstance(retries, RetryPolicy):
             policy = retries
         else:
@@ -202,6 +225,21 @@ class Mixcloud:
         self._rate_limit_pause = RateLimitPause()
         self.on_wait = on_wait
         self.stats = ClientStats()
+
+    @property
+    def access_token(self) -> str | None:
+        """OAuth access token (a ``str``), or ``None``; set it to log in or out.
+
+        It is kept in a masked :class:`~mixframe._redact.Secret`, so that no repr, and no
+        local variable shown by a verbose traceback, holds it.
+        """
+        return None if self._token is None else self._token.reveal()
+
+    @access_token.setter
+    def access_token(self, value: str | Secret | None) -> None:
+        if value is not None and not isinstance(value, (str, Secret)):
+            raise TypeError(f"access_token must be a str, got {type(value).__name__}")
+        self._token = Secret(value) if isinstance(value, str) else value
 
     @staticmethod
     def _check_root(name: str, url: Any) -> str:
@@ -216,7 +254,7 @@ class Mixcloud:
         return url.rstrip("/")
 
     def __repr__(self) -> str:
-        token = "set" if self.access_token else "none"
+        token = "set" if self._token is not None and self._token.reveal() else "none"
         return f"<{type(self).__name__} api_root={self._api_root!r} access_token={token}>"
 
     # -- session ------------------------------------------------------------------------
@@ -227,10 +265,16 @@ class Mixcloud:
             self._session = httpx.AsyncClient(
                 transport=self._transport, timeout=timeout,
                 headers={"User-Agent": "mixframe (+https://github.com/mixframe/mixframe)"})
+            _logging.install()  # the session's transport has created httpcore's loggers
         return self._session
 
     async def close(self) -> None:
-        """Close the session, if this client created it; a session passed in stays open."""
+        """Close the session, if this client created it; a session passed in stays open.
+
+        Requests still in flight end with a :class:`~mixframe.exceptions.TransportError`
+        (they are not sent again on a closed session); a request made after closing opens a
+        new session.
+        """
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.aclose()
@@ -248,12 +292,18 @@ class Mixcloud:
         """Return a URL consisting of `url`, followed by `segment` (leading slash stripped).
 
         A trailing slash of `segment` is kept and characters outside a path are encoded.
+
+        >>> Mixcloud._url_join("https://example.com/", "/deep house/")
+        'https://example.com/deep%20house/'
         """
         return url.rstrip("/") + "/" + quote(segment.lstrip("/"), safe=_urls.KEY_SAFE)
 
     def _build_url(self, segment: str) -> str:
         """Return the URL of the resource `segment` (a key): API root plus normalised key."""
-        return _urls.join(self._api_root, segment)
+        if isinstance(segment, str) and len(segment) > _MAX_KEY_LENGTH:
+            raise ValueError(f"key is {len(segment)} characters long; a Mixcloud key is a user "
+                             f"name and a slug, at most {_MAX_KEY_LENGTH} characters here")
+        return self._url_join(self._api_root, _urls.normalize_key(segment))
 
     def _absolute(self, url: str) -> str:
         """Return absolute `url` rebased on the API root when it names the API's host.
@@ -275,180 +325,259 @@ class Mixcloud:
     def _is_api(self, url: str) -> bool:
         return _urls.origin(url) == _urls.origin(self._api_root)
 
-    def _with_token(self, url: str) -> str:
-        """Return `url` with the access token, if any, checked for where it may go."""
-        token = self.access_token
-        if token is not None and not isinstance(token, str):
-            raise TypeError(f"access_token must be a str, got {type(token).__name__}")
-        if not token or not token.strip():  # blank counts as unset, as for personal methods
-            return url
-        scheme, host, _ = _urls.origin(url)
-        if scheme != "https" and not _urls.is_loopback(host):
-            raise ValueError(f"refusing to send the access token over plain http to {host!r}; "
-                             "use an https api_root")
-        return _urls.merge_query(url, {"access_token": token})
+    def _api_target(self, url: str, relative: bool, params: dict[str, Any]) -> str:
+        """The URL a read of `url` (a key, or an API URL) sends: ``metadata=1`` and `params`
+        merged in. The token is not in it: it joins at the transport edge."""
+        full = self._build_url(url) if relative else self._absolute(url)
+        return _urls.merge_query(full, {**params, "metadata": 1})
 
-    # -- sending ------------------------------------------------------------------------
+    # -- sending: the retry loop, one attempt with its redirects, one request ------------
 
-    async def _send(self, method: str, url: str, *, write: bool = False, timeout: Any = _UNSET,
-                    files: Any = None) -> httpx.Response:
-        """Send a request with the retry policy and return the final response.
+    async def _send(self, method: str, url: str, *, write: bool = False,
+                    authorised: bool = True, timeout: Any = _UNSET,
+                    files: Any = None) -> Answer:
+        """Send a request with the retry policy and return the final answer.
 
-        `url` must already be complete (query, token). Reads retry on transient failures;
-        writes (`write`) only where the server cannot have acted: the connection was never
-        made, or the rate limit refused them. Same-origin redirects are followed, others not.
+        `url` is complete but for the token, which joins at the transport edge when
+        `authorised` (for the API's origin only). Reads retry transient failures; writes
+        (`write`) only where the server cannot have acted: the connection was never made, or
+        the rate limit refused them. Each rate-limit answer holds every request of the client
+        for the wait the policy gives. An answer given up on (an error, a 5xx after the
+        retries, a rate limit longer than ``max_wait``) is returned: the caller reports it.
 
         Raises
         ------
         TransportError
-            When no complete response arrived, after the retries.
+            When no whole answer arrived, after the retries, or the client was closed.
+        ResponseTooLargeError
+            When the answer is larger than ``max_response_size``.
+        ValueError
+            When `url` cannot be sent (too long, or invalid), or the token would travel over
+            plain http.
         """
+        if len(url) > _MAX_URL_LENGTH:
+            raise ValueError(f"url is {len(url)} characters long, more than the "
+                             f"{_MAX_URL_LENGTH} servers accept: a key, query or parameter is "
+                             f"too long")
+        if authorised and self._api_in_clear and self._token is not None \
+                and self._token.reveal().strip() and self._is_api(url):
+            raise ValueError(f"refusing to send the access token over plain http to "
+                             f"{_urls.origin(url)[1]!r}; use an https api_root")
         session = self._client()
-        failures = rate_limits = redirects = 0
-        if timeout is _UNSET and self._timeout is not _UNSET and not self._owns_session:
-            timeout = self._timeout  # an explicit timeout= beats the given session's
-        extra = {} if timeout is _UNSET else {"timeout": timeout}
+        extra, limit = self._limits(session, timeout)
+        transient = rate_limits = 0
         while True:
-            shown = redact(url)
             await self._rate_limit_pause.wait()
-            self.stats.requests += 1
-            logger.debug("%s %s", method, shown)
-            failure = None
-            try:
-                response = await session.request(method, url, files=files,
-                                                 follow_redirects=False, **extra)
-            except httpx.HTTPError as error:
-                never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
-                retryable = never_sent or (not write and isinstance(error, httpx.TransportError))
-                reason = f"{type(error).__name__}: {redact(str(error)) or 'no detail'}"
-                failure = (retryable, reason)
-            if failure is not None:
-                # Raised outside the except block: httpx's exception, whose request holds the
-                # token, must not ride along as __context__.
-                retryable, reason = failure
-                if retryable and failures < self._retry.retries:
-                    await self._backoff(failures, f"{method} {shown} failed ({reason})")
-                    failures += 1
-                    continue
-                raise TransportError({"error": {
-                    "type": "TransportError",
-                    "message": f"{method} {shown} failed: {reason}"}}, url=shown)
-            status = response.status_code
-            if status in _REDIRECTS and "location" in response.headers:
-                target = urljoin(url, response.headers["location"])
-                if _urls.origin(target) != _urls.origin(url) or redirects >= _MAX_REDIRECTS:
-                    return response  # not followed: reported as an error by the caller
-                redirects += 1
-                url = self._with_token(target) if self._is_api(target) else target
-                continue
-            body = self._decode(response) if status in (403, 429) else None
-            if status in (403, 429) and _rate_limited(response, body):
-                retry_after = _retry_after(response, body)
-                delay = self._retry.rate_limit_delay(retry_after, rate_limits)
-                if delay is None:
+            if session.is_closed:  # close() was called while this request was under way
+                raise self._transport_error(method, url, "the client was closed")
+            outcome = await self._send_handling_redirects(
+                session, method, url, write=write, authorised=authorised, files=files,
+                extra=extra, limit=limit)
+            answer = None
+            if isinstance(outcome, Failure):
+                failure = outcome
+            elif outcome.status_code < 400:
+                return outcome
+            else:
+                answer, verdict = outcome, self._verdict(outcome)
+                if verdict.rate_limited:
+                    failure = Failure("rate limited by Mixcloud", rate_limited=True,
+                                      retry_after=verdict.retry_after)
+                elif verdict.transient:
+                    failure = Failure(f"answered {outcome.status_code}", retryable=not write)
+                else:
+                    return outcome
+            delay = self._retry.next_delay(failure, rate_limits if failure.rate_limited
+                                           else transient)
+            if delay is None:
+                if answer is None:
+                    raise self._transport_error(method, url, failure.reason)
+                if failure.rate_limited:
                     logger.warning("rate limited by Mixcloud on %s %s (retry after %s s, "
-                                   "max_wait=%s s): giving up", method, shown, retry_after,
-                                   self._retry.max_wait)
-                    return response
+                                   "max_wait=%s s): giving up", method, url,
+                                   failure.retry_after, self._retry.max_wait)
+                return answer
+            if failure.rate_limited:
                 rate_limits += 1
                 self.stats.rate_limit_waits += 1
                 self.stats.waited_s += delay
-                logger.log(logging.WARNING if delay >= 5 else logging.INFO,
-                           "rate limited by Mixcloud on %s %s; waiting %.1f s", method, shown,
-                           delay)
+                logger.info("rate limited by Mixcloud on %s %s; waiting %.1f s", method, url,
+                            delay)
                 if self.on_wait is not None:
-                    self.on_wait(delay, f"rate limited by Mixcloud on {method} {shown}")
-                self._rate_limit_pause.extend(delay)
-                continue  # the loop's top waits, with every other request of this client
-            if status >= 500 and not write and failures < self._retry.retries:
-                await self._backoff(failures, f"{method} {shown} answered {status}")
-                failures += 1
-                continue
-            return response
+                    self.on_wait(delay, f"rate limited by Mixcloud on {method} "
+                                        f"{redact(url, self._token)}")
+                self._rate_limit_pause.extend(delay)  # the loop's top waits, with every request
+            else:
+                transient += 1
+                self.stats.retries += 1
+                logger.info("%s %s %s; retry %d of %d in %.2f s", method, url, failure.reason,
+                            transient, self._retry.retries, delay)
+                await asyncio.sleep(delay)
 
-    async def _backoff(self, attempt: int, reason: str) -> None:
-        delay = self._retry.backoff_delay(attempt)
-        self.stats.retries += 1
-        logger.info("%s; retry %d of %d in %.2f s", reason, attempt + 1, self._retry.retries,
-                    delay)
-        await asyncio.sleep(delay)
+    async def _send_handling_redirects(self, session: httpx.AsyncClient, method: str, url: str,
+                                       **options: Any) -> Answer | Failure:
+        """One attempt: the request, then the redirects it leads to on the same origin (at
+        most five); a redirect elsewhere, or past that, is the answer (an error)."""
+        for _ in range(_MAX_REDIRECTS):
+            outcome = await self._send_single_request(session, method, url, **options)
+            if isinstance(outcome, Failure) or outcome.status_code not in REDIRECT_STATUSES:
+                return outcome
+            target = self._redirect_target(url, outcome)
+            if target is None:
+                return outcome
+            url = target
+        return await self._send_single_request(session, method, url, **options)
 
-    def _decode(self, response: httpx.Response) -> Any:
-        """Decoded JSON body; ``None`` when empty; :data:`_UNDECODABLE` when not JSON."""
-        text = response.text
-        if not text.strip():
+    @staticmethod
+    def _redirect_target(url: str, answer: Answer) -> str | None:
+        """Where a redirect leads, if it is to be followed: the same origin only, secrets
+        dropped (the server may echo the token; the edge adds it again)."""
+        location = answer.headers.get("location")
+        if not location:
             return None
         try:
-            return self._json_decode(text)
-        except ValueError:
-            return _UNDECODABLE
+            target = urljoin(url, location)
+            same = _urls.origin(target) == _urls.origin(url)
+        except ValueError:  # e.g. a port out of range
+            return None
+        return strip_secrets(target) if same else None
 
-    async def _process_response(self, response: httpx.Response) -> Any:
+    async def _send_single_request(self, session: httpx.AsyncClient, method: str, url: str, *,
+                                   write: bool, authorised: bool, files: Any,
+                                   extra: dict[str, Any], limit: float | None
+                                   ) -> Answer | Failure:
+        """One HTTP request, its answer read whole within the deadline `limit` and the size
+        limit; a failure with no answer comes back as a :class:`~mixframe.retry.Failure`.
+
+        httpx's exception is not raised on: it holds the request, token and all.
+        """
+        problem = None
+        try:
+            request = session.build_request(method, url, files=files, **extra)
+        except httpx.InvalidURL as error:
+            problem = str(error)
+        if problem is not None:
+            raise ValueError(f"url cannot be requested ({problem}): {redact(url)!r}")
+        auth = self._auth if authorised and self._token is not None else httpx.USE_CLIENT_DEFAULT
+        self.stats.requests += 1
+        logger.debug("%s %s", method, url)
+        try:
+            async with asyncio.timeout(limit):
+                response = await session.send(request, auth=auth, stream=True)
+                try:
+                    return await read_answer(response, url, self._max_response_size)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            return Failure(f"failed: no whole answer within the {limit:g} s timeout",
+                           retryable=not write)
+        except httpx.HTTPError as error:
+            never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+            retryable = never_sent or (not write and isinstance(error, httpx.TransportError))
+            detail = redact(str(error), self._token) or "no detail"
+            return Failure(f"failed ({type(error).__name__}: {detail})", retryable=retryable)
+
+    def _limits(self, session: httpx.AsyncClient, timeout: Any) -> tuple[dict[str, Any],
+                                                                         float | None]:
+        """httpx's keywords for a request's timeout, and the deadline of one attempt."""
+        if timeout is _UNSET:
+            if self._owns_session or self._timeout is _UNSET:
+                return {}, deadline(session.timeout)
+            timeout = self._timeout  # an explicit timeout= beats the given session's
+        return {"timeout": timeout}, deadline(timeout)
+
+    def _transport_error(self, method: str, url: str, reason: str) -> TransportError:
+        shown = redact(url, self._token)
+        return TransportError({"error": {"type": "TransportError",
+                                         "message": f"{method} {shown} {reason}"}}, url=shown)
+
+    # -- reading answers ----------------------------------------------------------------
+
+    def _decode(self, response: Answer, *, plain: bool = False) -> Any:
+        """Decoded JSON body; ``None`` when empty; :data:`~mixframe.exceptions.NOT_JSON` for
+        anything that is not JSON (nesting too deep included)."""
+        if _blank(response.content):
+            return None
+        try:
+            return (json.loads if plain else self._json_decode)(json_text(response.content))
+        except (ValueError, RecursionError, OverflowError):  # JSONDecodeError is a ValueError
+            return NOT_JSON
+
+    def _verdict(self, response: Answer, *, expect_body: bool = False,
+                 body: Any = _UNSET) -> Verdict:
+        return classify(response.status_code, self._decode(response) if body is _UNSET else body,
+                        retry_after=response.headers.get("retry-after"),
+                        expect_body=expect_body)
+
+    def _error(self, response: Answer, verdict: Verdict, body: Any) -> MixcloudError:
+        """The exception for an error answer, its message masked (a server may echo the
+        token)."""
+        return verdict.exception(self._error_body(response, verdict, body),
+                                 status=response.status_code,
+                                 url=redact(response.url, self._token))
+
+    def _error_body(self, response: Answer, verdict: Verdict, body: Any) -> dict[str, Any]:
+        """The ``{"error": ...}`` body reported for an error answer, without the token."""
+        if isinstance(body, dict) and "error" in body:
+            data = body
+        elif verdict.error is DecodeError:
+            shown = redact(response.url, self._token)
+            if body is None:
+                message = f"empty response of {shown}"
+            else:
+                content_type = response.headers.get("content-type", "no content type")
+                message = f"response of {shown} is not a JSON object ({content_type})"
+            data = {"error": {"type": "DecodeError", "message": message}}
+        else:
+            data = {"error": {"type": "HTTPError", "message": f"HTTP {response.status_code} "
+                                                              f"{response.reason_phrase}".strip()}}
+        return mask(data, self._token)
+
+    async def _process_response(self, response: Answer, *, plain: bool = False,
+                                raise_errors: bool | None = None) -> Any:
         """Return JSON-decoded data out of `response`, or ``None`` for an empty body.
 
-        A body that is not JSON raises :class:`~mixframe.exceptions.DecodeError` when
-        ``raise_exceptions`` is set, and gives ``None`` otherwise.
+        A body that is not JSON gives ``None``; with ``raise_exceptions`` (or `raise_errors`)
+        it raises :class:`~mixframe.exceptions.DecodeError` instead, when the status says the
+        answer succeeded (an error status is reported as that error by the caller).
         """
-        body = self._decode(response)
-        if body is _UNDECODABLE:
-            if self._raise_exceptions:
-                raise DecodeError(_decode_error(response), status=response.status_code,
-                                  url=redact(str(response.request.url)))
+        body = self._decode(response, plain=plain)
+        if body is NOT_JSON:
+            verdict = self._verdict(response, body=NOT_JSON)
+            if verdict.error is DecodeError and (self._raise_exceptions if raise_errors is None
+                                                 else raise_errors):
+                raise self._error(response, verdict, NOT_JSON)
             return None
         return body
 
-    async def _native_result(self, response: httpx.Response, *,
-                             raise_errors: bool | None = None,
-                             expect_body: bool = False) -> AccessDict:
-        """Return the response as an :class:`AccessDict`, or raise its typed error.
+    async def _native_result(self, response: Answer, *, raise_errors: bool | None = None,
+                             expect_body: bool = False, plain: bool = False) -> AccessDict:
+        """Wrap :meth:`_process_response`: the answer as an :class:`AccessDict`, or its error.
 
         Error answers are an ``error`` body, any status >= 400 and a body that is not a JSON
-        object: with ``raise_exceptions`` (or `raise_errors`) they raise, otherwise they come
-        back as ``AccessDict({"error": {"type": ..., "message": ...}})``. An empty successful
-        body gives an empty ``AccessDict``, unless `expect_body` (reads) makes it an error.
+        object: with ``raise_exceptions`` (or `raise_errors`) they raise their typed error,
+        otherwise they come back as ``AccessDict({"error": {"type": ..., "message": ...}})``.
+        An empty successful body gives an empty ``AccessDict``, unless `expect_body` (reads)
+        makes it an error. `plain` decodes with :mod:`json` rather than the client's decoder.
         """
-        body = self._decode(response)
-        status = response.status_code
-        if isinstance(body, dict) and "error" in body:
-            data = body
-        elif status >= 400 or status in _REDIRECTS:
-            data = {"error": {"type": "HTTPError",
-                              "message": f"HTTP {status} {response.reason_phrase}".strip()}}
-        elif body is None and not expect_body:
-            return AccessDict({}, mixcloud=self)
-        elif body is None:
-            shown = redact(str(response.request.url))
-            data = {"error": {"type": "DecodeError", "message": f"empty response of {shown}"}}
-        elif isinstance(body, dict):
+        raising = self._raise_exceptions if raise_errors is None else raise_errors
+        body = await self._process_response(response, plain=plain, raise_errors=raising)
+        if body is None and not _blank(response.content):
+            body = NOT_JSON
+        verdict = self._verdict(response, expect_body=expect_body, body=body)
+        if verdict.ok:
             return AccessDict(body, mixcloud=self)
-        else:
-            data = _decode_error(response)
-        if self._raise_exceptions if raise_errors is None else raise_errors:
-            shown = redact(str(response.request.url))
-            error = data["error"]
-            if isinstance(error, dict) and error.get("type") == "DecodeError":
-                raise DecodeError(data, status=status, url=shown)
-            raise _error_for(data, status, url=shown, retry_after=_retry_after(response, body))
-        return AccessDict(data, mixcloud=self)
+        if raising:
+            raise self._error(response, verdict, body)
+        return AccessDict(self._error_body(response, verdict, body), mixcloud=self)
 
-    async def _proper_result(self, response: httpx.Response) -> Any:
+    async def _proper_result(self, response: Answer) -> Any:
         """Return an :class:`AccessDict` for a JSON response, else the body text (a ``str``)."""
         content_type = response.headers.get("content-type", "")
         if ("javascript" in content_type or "json" in content_type
                 or response.status_code >= 400):
             return await self._native_result(response)
         return response.text
-
-    async def _fetch_json(self, url: str, *, relative: bool = True,
-                          raise_errors: bool | None = None, **params: Any) -> Any:
-        """GET `url` with ``metadata=1`` and the token; return the body dict or an error."""
-        full = self._build_url(url) if relative else self._absolute(url)
-        full = _urls.merge_query(full, {**params, "metadata": 1})
-        if self._is_api(full):
-            full = self._with_token(full)
-        result = await self._native_result(await self._send("GET", full),
-                                           raise_errors=raise_errors, expect_body=True)
-        return result if "error" in result.data else result.data
 
     def api_url(self, key: str) -> str:
         """Return the absolute API URL of the resource `key` (slashes normalised).
@@ -476,20 +605,11 @@ class Mixcloud:
         **params
             Extra query parameters (``None`` values are left out).
         """
-        full = self._build_url(url) if relative else self._absolute(url)
-        full = self._with_token(_urls.merge_query(full, {**params, "metadata": 1}))
-        response = await self._send("GET", full)
-        data: Any = None
-        if response.status_code < 400:
-            try:
-                data = json.loads(response.text) if plain else self._decode(response)
-            except ValueError:
-                data = None
-        if not isinstance(data, dict) or "error" in data:
-            await self._native_result(response, raise_errors=True)
-            raise DecodeError(_decode_error(response), status=response.status_code,
-                              url=redact(full))
-        return data
+        response = await self._send("GET", self._api_target(url, relative, params))
+        result = await self._native_result(response, raise_errors=True, expect_body=True,
+                                           plain=plain)
+        return result.data
+
 
     # -- reading ------------------------------------------------------------------------
 
@@ -515,17 +635,17 @@ class Mixcloud:
             full resource, an error answer (unless ``raise_exceptions``) an ``AccessDict``
             with an ``error`` item.
         """
-        data = await self._fetch_json(url, relative=relative, **params)
-        if isinstance(data, AccessDict):
-            return data
+        full = self._api_target(url, relative, params)
+        answer = await self._native_result(await self._send("GET", full), expect_body=True)
+        data = answer.data
+        if "error" in data:
+            return answer
         if isinstance(data.get("data"), list):
             result = self._resource_list_class(data, mixcloud=self)
         else:
             result = self._resource_class(data, full=True, create_connections=create_connections,
                                           mixcloud=self)
-        source = self._build_url(url) if relative else self._absolute(url)
-        result.source_url = strip_secrets(
-            _urls.merge_query(source, {**params, "metadata": 1}))
+        result.source_url = strip_secrets(full)
         return result
 
     # -- walking lists ------------------------------------------------------------------
@@ -653,7 +773,7 @@ class Mixcloud:
         require_token(self, name if method == "post" else f"un{name}")
         if _urls.normalize_key(url) == "/":
             raise ValueError(f"{name}() needs the key of a resource, got {url!r}")
-        full = self._with_token(self._build_url(f"{_urls.normalize_key(url)}{action}/"))
+        full = self._build_url(f"{_urls.normalize_key(url)}{action}/")
         return await self._native_result(await self._send(method.upper(), full, write=True))
 
     async def _post_action(self, url: str, action: str) -> AccessDict:
@@ -736,10 +856,9 @@ class Mixcloud:
                 else:
                     handle = opened.enter_context(open(value, "rb"))
                     parts.append((name, (os.path.basename(os.fspath(value)), handle)))
-            full = self._with_token(url)
             timeout = self._upload_timeout
             response = await self._send(
-                "POST", full, write=True, files=parts,
+                "POST", url, write=True, files=parts,
                 timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
         return await self._native_result(response)
 
@@ -788,7 +907,8 @@ class Mixcloud:
         if format not in ("json", "html"):
             raise ValueError(f"format must be 'json' or 'html' for embeds, got {format!r}")
         url = self._build_url(f"{_urls.normalize_key(cloudcast)}embed-{format}")
-        return await self._proper_result(await self._send("GET", _urls.merge_query(url, params)))
+        return await self._proper_result(
+            await self._send("GET", _urls.merge_query(url, params), authorised=False))
 
     @targeting
     async def embed_json(self, *args: Any, **kwargs: Any) -> Any:
@@ -804,6 +924,6 @@ class Mixcloud:
     @displayed
     async def oembed(self, key: str, params: dict[str, Any]) -> Any:
         """Get oEmbed data for the resource `key`, in the requested format (json or xml)."""
-        page = _urls.join(self._mixcloud_root, key)
+        page = self._url_join(self._mixcloud_root, _urls.normalize_key(key))
         url = _urls.merge_query(self._oembed_root + "/", {**params, "url": page})
-        return await self._proper_result(await self._send("GET", url))
+        return await self._proper_result(await self._send("GET", url, authorised=False))

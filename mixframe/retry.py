@@ -6,6 +6,11 @@ answers, with exponential backoff and jitter. Mixcloud's rate limit (HTTP 403 wi
 announces, unless that is longer than ``max_wait``. Writes are retried only where nothing can
 have happened on the server: the connection was never made, or the rate limit refused them.
 
+The client asks its policy one question after each failed attempt,
+:meth:`RetryPolicy.next_delay`: how long to wait before the next one, or ``None`` to give up.
+The failure is described by a :class:`Failure` (why, whether trying again is safe, and for the
+rate limit the wait Mixcloud asked for).
+
 The rate limit is the client's, not one request's: while one request waits it out, a
 :class:`RateLimitPause` holds every other request of the same client too, instead of letting
 each of them be refused in turn.
@@ -18,7 +23,31 @@ import random
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["RateLimitPause", "RetryPolicy"]
+__all__ = ["Failure", "RateLimitPause", "RetryPolicy"]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why an attempt failed, as much as the retry policy needs to know.
+
+    Parameters
+    ----------
+    reason : str
+        What happened, for log lines and error messages (``"ConnectError: ..."``,
+        ``"answered 503"``); never holds a secret.
+    retryable : bool
+        Whether sending the request again is safe: false for a write the server may already
+        have acted on.
+    rate_limited : bool
+        Whether Mixcloud's rate limit refused the request (always safe to send again).
+    retry_after : float, optional
+        For the rate limit, the seconds Mixcloud asked to wait.
+    """
+
+    reason: str
+    retryable: bool = True
+    rate_limited: bool = False
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +73,12 @@ class RetryPolicy:
 
     Examples
     --------
-    >>> RetryPolicy(retries=5, max_wait=60).backoff_delay(0, rng=random.Random(1)) <= 0.5
+    >>> policy = RetryPolicy(retries=5, max_wait=60)
+    >>> policy.backoff_delay(0, rng=random.Random(1)) <= 0.5
+    True
+    >>> policy.next_delay(Failure("rate limited", rate_limited=True, retry_after=12), 0)
+    12
+    >>> policy.next_delay(Failure("answered 503", retryable=False), 0) is None
     True
     """
 
@@ -67,6 +101,20 @@ class RetryPolicy:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         if not 0 <= self.jitter <= 1:
             raise ValueError(f"jitter must be between 0 and 1, got {self.jitter!r}")
+
+    def next_delay(self, failure: Failure, attempt: int) -> float | None:
+        """Seconds to wait before sending again after `failure`, or ``None`` to give up.
+
+        `attempt` counts the failures of the same kind this request already waited out (0 on
+        the first): transient failures back off with jitter up to ``backoff_max``, at most
+        ``retries`` times; the rate limit is waited out for its ``Retry-After`` (see
+        :meth:`rate_limit_delay`). A failure that is not ``retryable`` is never retried.
+        """
+        if failure.rate_limited:
+            return self.rate_limit_delay(failure.retry_after, attempt)
+        if not failure.retryable or attempt >= self.retries:
+            return None
+        return self.backoff_delay(attempt)
 
     def backoff_delay(self, attempt: int, *, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number `attempt` (0 for the first retry)."""

@@ -157,3 +157,72 @@ async def test_one_rate_limit_answer_holds_every_request_of_the_client():
     arrivals = [r.timestamp for r in app.requests]
     for moment in refused:
         assert not [t for t in arrivals if moment + 0.2 < t < moment + 0.9]
+
+
+async def test_long_rate_limit_waits_are_information_and_giving_up_is_a_warning(caplog):
+    # A wait is normal operation (notebooks showed long ones as red warnings); giving up on
+    # one longer than max_wait is a real problem.
+    caplog.set_level("INFO", logger="mixframe")
+    waits = []
+
+    def limited(request):
+        return httpx.Response(403, headers={"Retry-After": "30"}, json={"error": {
+            "type": "RateLimitException", "message": "slow down", "retry_after": 30}})
+
+    async with Mixcloud(transport=httpx.MockTransport(limited),
+                        on_wait=lambda seconds, reason: waits.append(seconds)) as client:
+        task = asyncio.ensure_future(client.get("bob"))
+        while not waits:
+            await asyncio.sleep(0.01)
+        task.cancel()  # no need to sit through the 30 s
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with Mixcloud(transport=httpx.MockTransport(limited), max_wait=10) as client:
+        assert (await client.get("bob")).error.type == "RateLimitException"
+    waiting = [r for r in caplog.records if "waiting 30.0 s" in r.getMessage()]
+    giving_up = [r for r in caplog.records if "giving up" in r.getMessage()]
+    assert waits == [30] and [r.levelname for r in waiting] == ["INFO"]
+    assert [r.levelname for r in giving_up] == ["WARNING"]
+
+
+def test_the_policy_answers_the_one_question_of_the_retry_loop():
+    from mixframe.retry import Failure
+
+    policy = RetryPolicy(retries=2, backoff=1, backoff_max=3, jitter=0, max_wait=60,
+                         rate_limit_retries=2)
+    transient = Failure("failed (ReadError)")
+    assert [policy.next_delay(transient, n) for n in range(3)] == [1, 2, None]
+    assert policy.next_delay(Failure("answered 503", retryable=False), 0) is None
+    limited = Failure("rate limited", rate_limited=True, retry_after=40)
+    assert [policy.next_delay(limited, n) for n in range(3)] == [40, 40, None]
+    assert policy.next_delay(Failure("x", rate_limited=True, retry_after=61), 0) is None
+    assert policy.next_delay(Failure("x", rate_limited=True), 1) == 2  # no Retry-After: backoff
+
+
+def test_one_classifier_decides_what_an_answer_means():
+    from mixframe import AuthError, DecodeError, MixcloudError, NotFoundError
+    from mixframe.exceptions import NOT_JSON, classify
+
+    limit = {"error": {"type": "RateLimitException", "retry_after": 452}}
+    cases = [
+        ((200, {"key": "/bob/"}), None, None),
+        ((200, None), None, None),
+        ((403, limit), RateLimitError, 452),
+        ((429, None), RateLimitError, None),
+        ((403, limit, "7"), RateLimitError, 7),          # the header first
+        ((404, NOT_JSON), NotFoundError, None),
+        ((200, {"error": {"type": "NotFoundException"}}), NotFoundError, None),
+        ((401, None), AuthError, None),
+        ((403, {"error": {"type": "OAuthException"}}), AuthError, None),
+        ((502, NOT_JSON), ServerError, None),
+        ((200, NOT_JSON), DecodeError, None),
+        ((200, [1, 2]), DecodeError, None),
+        ((301, None), MixcloudError, None),
+        ((400, {"error": {"type": "SomethingElse"}}), MixcloudError, None),
+    ]
+    for (status, body, *header), error, retry_after in cases:
+        verdict = classify(status, body, retry_after=header[0] if header else None)
+        assert (verdict.error, verdict.retry_after) == (error, retry_after), (status, body)
+    assert classify(200, None, expect_body=True).error is DecodeError
+    error = classify(403, limit).exception(limit, status=403, url="u")
+    assert isinstance(error, RateLimitError) and error.retry_after == 452

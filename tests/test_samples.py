@@ -125,7 +125,8 @@ async def test_recorded_rate_limit_is_a_typed_error_with_retry_after(recorded):
     assert (error.status, error.retry_after, error.type) == (403, 452, "RateLimitException")
     assert str(error) == ("RateLimitException: You have hit your rate limit. Retry after 452 "
                           "seconds. (retry_after: 452)")
-    assert "t" not in error.url.split("access_token=")[1]
+    assert error.url == "https://api.mixcloud.com/me/?metadata=1"  # the token joins at the edge
+    assert recorded.requests[0].url.params["access_token"] == "t"
     assert len(recorded.requests) == 1
 
 
