@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     # 1. pure policies and transforms: retry, argument checks, paging rules, HTML, tables
     **dict.fromkeys(["retry", "decorators", "paging", "html", "frames"], 1),
     # 2. the client: transport, client, models, OAuth, the sync twins, the default client
-    **dict.fromkeys(["models", "core", "auth", "sync", "defaults"], 2),
+    **dict.fromkeys(["_transport", "models", "core", "auth", "sync", "defaults"], 2),
     # 3. the crawl
     "crawler": 3,
     # 4. the notebook layer and the command line
@@ -37,7 +37,7 @@ LAYERS: dict[str, int] = {
 #: What the sandbox may import from the rest of mixframe.
 SANDBOX_MAY_IMPORT = {"_api", "constants"}
 #: The client's own modules, which may use its private names.
-CLIENT_MODULES = {"core", "sync", "models", "auth"}
+CLIENT_MODULES = {"_transport", "core", "sync", "models", "auth"}
 
 
 def modules():
