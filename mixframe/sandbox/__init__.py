@@ -18,6 +18,7 @@ or in process, without a socket (``async`` code only)::
     sb = sandbox.app(seed=1, truncate_rate=0.1)
     mixcloud = Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb))
     sb.world                                  # the data served, changed by uploads, follows...
+    sb.world.advance(0.01, seed=1)            # time passes: new uploads, follows, plays...
 
 OAuth goes through ``sandbox.oauth_root(url)`` with :data:`CLIENT_ID` and :data:`CLIENT_SECRET`.
 The same sandbox runs from a shell with ``mixframe sandbox --port 8000``.
@@ -34,11 +35,12 @@ from .asgi import ASGIApp, ConnectionFault, DroppedConnection, TruncatedResponse
 from .faults import FaultMiddleware, Faults, LoggedRequest, RequestLog
 from .server import Server
 from .transport import InProcessTransport
-from .world import CLIENT_ID, CLIENT_SECRET, TOKEN, World
+from .world import CLIENT_ID, CLIENT_SECRET, TOKEN, Changes, World
 
 __all__ = [
     "CLIENT_ID",
     "CLIENT_SECRET",
+    "Changes",
     "ConnectionFault",
     "DroppedConnection",
     "FaultMiddleware",

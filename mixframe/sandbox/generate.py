@@ -32,7 +32,7 @@ from .records import (DEFAULT_USERNAME, HISTORY_END, RESERVED_USERNAMES, TOKEN, 
 from .words import (ADJECTIVES, COMMENTS, FIRST_NAMES, GENRES, LAST_NAMES, MONTHS, NOUNS, PLACES,
                     SHOWS)
 
-__all__ = ["generate", "pick", "rng", "show_name", "weighted_table"]
+__all__ = ["draw_tags", "generate", "rng", "show_name"]
 
 _TAG_COUNTS = (1, 2, 3, 3, 4, 5)   # tags per synthetic show, drawn uniformly
 
@@ -186,7 +186,7 @@ class _Generation:
                             f"{MONTHS[day.tm_mon - 1]} {day.tm_year}")
                 else:
                     name = show_name(rnd, user, prefs, created)
-                tags = self.draw_tags(rnd, prefs, n_genres)
+                tags = draw_tags(rnd, prefs, n_genres)
                 if i == 1:
                     tags = [nts_tag, *tags[:4]]
                 audio_length = int(900 + 9900 * rnd() * rnd() ** 0.5)
@@ -199,17 +199,6 @@ class _Generation:
                     extra_plays=int(15 * appeal / (1.0 - rnd()) ** 0.67))
                 state.add_slug(user, cc)
                 ccs.append(cc)
-
-    @staticmethod
-    def draw_tags(rnd: Callable[[], float], prefs: list[int], n_genres: int) -> list[int]:
-        """1 to 5 genre ids, the user's first preference first, mostly its preferences."""
-        k = _TAG_COUNTS[int(rnd() * 6)]
-        tags = [prefs[0]]
-        while len(tags) < k:
-            g = prefs[int(rnd() * 3)] if rnd() < 0.6 else int(rnd() * n_genres)
-            if g not in tags:
-                tags.append(g)
-        return tags
 
     def recorded_cloudcast(self, item: Mapping[str, Any], owner: int) -> Cloudcast:
         state = self.state
@@ -424,6 +413,17 @@ def show_name(rnd: Callable[[], float], user: User, prefs: list[int], created: i
     if pattern == 5:
         return f"{user.name} presents {adj} {noun} Vol. {number % 30 + 1}"
     return f"{noun} {number}"
+
+
+def draw_tags(rnd: Callable[[], float], prefs: list[int], n_genres: int) -> list[int]:
+    """1 to 5 genre ids, the user's first preference first, mostly its preferences."""
+    k = _TAG_COUNTS[int(rnd() * 6)]
+    tags = [prefs[0]]
+    while len(tags) < k:
+        g = prefs[int(rnd() * 3)] if rnd() < 0.6 else int(rnd() * n_genres)
+        if g not in tags:
+            tags.append(g)
+    return tags
 
 
 def weighted_table(weights: Iterable[float], per_item: int = 8) -> list[int]:

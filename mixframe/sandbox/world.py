@@ -7,7 +7,8 @@ whatever ``PYTHONHASHSEED`` is. It holds
 * cloudcasts (shows) with tags from a fixed genre list, sections, comments and consistent counts;
 * tags with popular / hot / new lists, site-wide popular / hot / new lists and search;
 * OAuth state: app credentials, issued tokens and authorisation codes;
-* mutable state changed by actions (follow, favorite, repost, listen later) and by upload / edit.
+* mutable state changed by actions (follow, favorite, repost, listen later), by upload / edit,
+  and by time passing (:meth:`World.advance`: new uploads, follows, favorites, listens, plays).
 
 Well-known real accounts take part in the synthetic graph with their recorded profile fields:
 ``spartacus`` (2018 profile and his five recorded cloudcasts) and ``NTSRadio`` (one recorded show).
@@ -25,7 +26,7 @@ paging and ``metadata`` on top.
 
 Each job has its module: ``generate`` (the seeded data), ``render`` (API shapes), ``listings``
 (every list), ``actions`` (follow, favorite...), ``oauth`` (tokens and codes), ``uploads``
-(forms and publishing), all working on one :class:`~mixframe.sandbox.records.WorldState`.
+(forms and publishing), ``advance`` (time passing), all working on one :class:`~mixframe.sandbox.records.WorldState`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import actions, oauth, uploads
+from .advance import Changes, advance
 from .errors import ActionError, NotFound, OAuthError, PermissionDenied, UploadError
 from .generate import generate
 from .listings import Listing, listing, search
@@ -57,6 +59,7 @@ __all__ = [
     "TOKEN",
     "USER_CONNECTIONS",
     "ActionError",
+    "Changes",
     "Listing",
     "NotFound",
     "OAuthError",
@@ -405,3 +408,57 @@ class World:
         """
         return uploads.edit(self._state, username, key, fields, files,
                             content_type=content_type)
+
+    # -- time passing -------------------------------------------------------------------------
+
+    def advance(self, fraction: float | None = None, *, uploads: int | None = None,
+                follows: int | None = None, favorites: int | None = None,
+                listens: int | None = None, plays: int | None = None,
+                seed: int = 0) -> Changes:
+        """Let time pass: new uploads, follows, favorites, listens and plays, as on the site.
+
+        Every change takes the next second of the logical clock (after :data:`CLOCK_START`), so
+        it is the newest entry of every list it joins: lists stay newest first with exact date
+        paging, counts stay equal to the lists served, and :meth:`connection_keys` shows the
+        change. Deterministic: the same world, calls and seeds give the same changes.
+
+        Parameters
+        ----------
+        fraction : float, optional
+            Share of the world to change, from 0 to 1: that fraction of the public cloudcasts
+            (new uploads, and cloudcasts played), of the follow edges, of the favorites and of
+            the listens, each rounded. Numbers given for a kind replace its share.
+        uploads, follows, favorites, listens, plays : int, optional
+            Numbers of changes of each kind. Popular users are followed and popular shows
+            favorited, listened to and played more; a follow, favorite or listen that cannot
+            be found after many draws (a user already following everyone) is left out.
+        seed : int
+            Seed of the draws, besides the world's seed and its clock (so two calls with the
+            same seed still change different things).
+
+        Returns
+        -------
+        Changes
+            What changed: new cloudcast keys and edges, users and cloudcasts whose detail
+            pages (counts) changed, and the clock before and after.
+
+        Raises
+        ------
+        ValueError
+            If `fraction` is outside 0..1, a number is not an int >= 0, or nothing is given.
+        TypeError
+            If `seed` is not an int.
+
+        Examples
+        --------
+        >>> world = World(seed=0)
+        >>> before = world.connection_keys("/new/")
+        >>> changes = world.advance(0.01, seed=1)
+        >>> world.connection_keys("/new/")[:len(changes.uploads)] == list(changes.uploads[::-1])
+        True
+        >>> changes = world.advance(follows=3, seed=1)
+        >>> len(changes.follows)
+        3
+        """
+        return advance(self._state, fraction, uploads=uploads, follows=follows,
+                       favorites=favorites, listens=listens, plays=plays, seed=seed)
