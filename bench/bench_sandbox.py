@@ -83,7 +83,7 @@ async def call_app(app: sandbox.Sandbox, targets: list[str]) -> int:
 async def call_transport(app: sandbox.Sandbox, targets: list[str]) -> int:
     """The same through httpx on the in-process transport; returns the bytes served."""
     served = 0
-    async with httpx.AsyncClient(base_url="http://sandbox.localhost",
+    async with httpx.AsyncClient(base_url="http://sandbox.localhost",  # any host: in process
                                  transport=sandbox.transport(app)) as client:
         for target in targets:
             served += len((await client.get(target)).content)

@@ -66,7 +66,8 @@ def faulty(**faults) -> FaultMiddleware:
 
 
 def in_process(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=sandbox.IN_PROCESS_URL, transport=sandbox.transport(app))
+    return httpx.AsyncClient(base_url=sandbox.roots()["api_root"],
+                             transport=sandbox.transport(app))
 
 
 def port_is_open(port: int) -> bool:
@@ -408,8 +409,8 @@ def test_roots_point_every_service_at_the_sandbox():
         "oembed_root": "http://127.0.0.1:8000/oembed",
     }
     assert sandbox.oauth_root("http://127.0.0.1:8000") == "http://127.0.0.1:8000/oauth"
-    assert sandbox.roots() == sandbox.roots(sandbox.IN_PROCESS_URL)
-    assert sandbox.oauth_root() == sandbox.oauth_root(sandbox.IN_PROCESS_URL)
+    assert sandbox.roots() == sandbox.roots("http://sandbox.localhost")  # in process
+    assert sandbox.oauth_root() == "http://sandbox.localhost/oauth"
 
 
 # --- sandbox.client() -------------------------------------------------------------------------
