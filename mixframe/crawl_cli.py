@@ -75,10 +75,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         options["access_token"] = token
-    if args.sandbox:
-        options.update(sandbox.roots(sandbox.IN_PROCESS_URL),
-                       transport=sandbox.transport(sandbox.app()))
-        options.setdefault("access_token", sandbox.TOKEN)
+    if args.sandbox:  # logged in as the sandbox user unless --token-env gave a token
+        options = {"client": sandbox.client(sync=False, **options)}
     elif args.api_root:
         options["api_root"] = args.api_root
     try:

@@ -104,14 +104,13 @@ def local_tz(monkeypatch):
 
 # -- the sandbox ------------------------------------------------------------------------------
 
-from mixframe import Mixcloud, sandbox  # noqa: E402
+from mixframe import Mixcloud, MixcloudSync, sandbox  # noqa: E402
 
 
 def on_sandbox(app, kind=Mixcloud, **options):
-    """A `kind` client (Mixcloud or MixcloudSync) on the in-process sandbox `app`, with the
-    sandbox's token unless `options` give another."""
-    return kind(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
-                **{"access_token": sandbox.TOKEN, **options})
+    """``sandbox.client`` with the client class named: a `kind` client (Mixcloud or
+    MixcloudSync) on the in-process sandbox `app`, logged in unless `options` say otherwise."""
+    return sandbox.client(app, sync=kind is MixcloudSync, **options)
 
 
 @pytest.fixture
@@ -130,7 +129,7 @@ def served():
 @pytest.fixture
 async def mixcloud(sb):
     """An authorised async client talking to `sb` in process."""
-    async with on_sandbox(sb) as client:
+    async with sandbox.client(sb, sync=False) as client:
         yield client
 
 
@@ -141,7 +140,7 @@ async def reader(request, sb):
     Yields ``(client, app)`` where ``app`` is the sandbox that answers (for its request log).
     """
     if request.param == "in-process":
-        async with on_sandbox(sb) as client:
+        async with sandbox.client(sb, sync=False) as client:
             yield client, sb
     else:
         with sandbox.serve(sb) as url:

@@ -11,21 +11,19 @@ import pandas as pd
 import pytest
 
 import mixframe
-from mixframe import (AuthError, Mixcloud, MixcloudSync, NotFoundError, RetryPolicy, sandbox,
+from mixframe import (AuthError, NotFoundError, RetryPolicy, sandbox,
                       set_default_client)
 from mixframe.accessor import ACTIONS, RESULT_COLUMNS, MixcloudAccessor
 from mixframe.frames import page_frame, to_frame
 from mixframe.sync import _runner
 
-URL = sandbox.IN_PROCESS_URL
+URL = sandbox.roots()["api_root"]
 ME = "/sandbox-user/"
 FAST = RetryPolicy(retries=2, backoff=0.001, backoff_max=0.01)
 
 
 def make_client(app, **options):
-    options.setdefault("access_token", sandbox.TOKEN)
-    return MixcloudSync(**sandbox.roots(URL), transport=sandbox.transport(app), retries=FAST,
-                        **options)
+    return sandbox.client(app, retries=FAST, **options)
 
 
 @pytest.fixture
@@ -424,8 +422,7 @@ def test_an_unused_async_client_works_too(sb):
     shows = truth(sb, "/NTSRadio/cloudcasts/")
     with make_client(sb) as mixcloud:
         first = page(mixcloud, "/NTSRadio/cloudcasts/?limit=100")
-    fresh = Mixcloud(**sandbox.roots(URL), transport=sandbox.transport(sb),
-                     access_token=sandbox.TOKEN)
+    fresh = sandbox.client(sb, sync=False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")

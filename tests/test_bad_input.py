@@ -87,7 +87,7 @@ class Env:
         return kind(transport=self._handler(answer), **options)
 
     def crawl_options(self, **extra) -> dict:
-        return {**sandbox.roots(sandbox.IN_PROCESS_URL), "transport": sandbox.transport(self.sb),
+        return {**sandbox.roots(), "transport": sandbox.transport(self.sb),
                 "retries": FAST, "progress": False, **extra}
 
     def mock_crawl(self, answer, seeds="bob", **extra):

@@ -93,8 +93,8 @@ async def test_error_answers_without_raising_are_access_dicts(reader):
 
 
 async def test_error_answers_raise_typed_errors_when_asked(sb):
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                        raise_exceptions=True) as client:
+    async with sandbox.client(sb, sync=False, token=False,
+                              raise_exceptions=True) as client:
         with pytest.raises(NotFoundError) as caught:
             await client.get("no-such-user-anywhere")
         assert caught.value.status == 404
@@ -180,8 +180,7 @@ async def test_bad_arguments_name_what_is_wrong(mixcloud, sb, call, error, match
 
 
 async def test_personal_method_without_token_raises_before_any_request(sb):
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                        transport=sandbox.transport(sb)) as client:
+    async with sandbox.client(sb, sync=False, token=False) as client:
         for token in (None, "", "   "):
             client.access_token = token
             with pytest.raises(AuthError, match=r"access_token must be set to call me\(\)"):

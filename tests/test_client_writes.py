@@ -185,10 +185,8 @@ async def test_size_limits_are_inclusive(mixcloud, sb, tmp_path):
 
 
 async def test_upload_without_token_raises_before_sending(sb, audio):
-    from mixframe import Mixcloud
     mp3, _ = audio
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                        transport=sandbox.transport(sb)) as client:
+    async with sandbox.client(sb, sync=False, token=False) as client:
         with pytest.raises(AuthError):
             await client.upload(mp3, "No token")
     assert sb.request_count == 0

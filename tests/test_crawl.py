@@ -23,8 +23,7 @@ FAST = RetryPolicy(retries=8, backoff=0.001, backoff_max=0.01)
 
 
 def options(app, **extra):
-    return {**sandbox.roots(sandbox.IN_PROCESS_URL), "transport": sandbox.transport(app),
-            "retries": FAST, **extra}
+    return {**sandbox.roots(), "transport": sandbox.transport(app), "retries": FAST, **extra}
 
 
 def truth(world, seeds, per_type, depth):

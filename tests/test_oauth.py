@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from mixframe import Mixcloud, MixcloudOAuth, MixcloudOAuthError, sandbox
-from mixframe.sync import MixcloudOAuthSync, MixcloudSync
+from mixframe import MixcloudOAuth, MixcloudOAuthError, sandbox
+from mixframe.sync import MixcloudOAuthSync
 
 REDIRECT = "http://localhost:8888/callback/"
 
@@ -43,7 +43,7 @@ def test_authorization_url_needs_id_and_redirect(settings, missing):
 
 
 def sandbox_oauth(app, **options):
-    return MixcloudOAuth(sandbox.oauth_root(sandbox.IN_PROCESS_URL), client_id=sandbox.CLIENT_ID,
+    return MixcloudOAuth(sandbox.oauth_root(), client_id=sandbox.CLIENT_ID,
                          client_secret=sandbox.CLIENT_SECRET, redirect_uri=REDIRECT,
                          transport=sandbox.transport(app), **options)
 
@@ -61,8 +61,7 @@ async def test_code_trades_for_a_working_token(sb):
     oauth = sandbox_oauth(sb)
     token = await oauth.access_token(await authorize(sb, oauth))
     assert isinstance(token, str) and token
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                        access_token=token) as client:
+    async with sandbox.client(sb, sync=False, access_token=token) as client:
         me = await client.me()
     assert me.is_current_user is True
     exchange = [r for r in sb.requests if r.path == "/oauth/access_token"][-1]
@@ -70,9 +69,8 @@ async def test_code_trades_for_a_working_token(sb):
 
 
 async def test_token_request_uses_the_attached_clients_session(sb):
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                        ) as client:
-        oauth = MixcloudOAuth(sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+    async with sandbox.client(sb, sync=False, token=False) as client:
+        oauth = MixcloudOAuth(sandbox.oauth_root(),
                               client_id=sandbox.CLIENT_ID, client_secret=sandbox.CLIENT_SECRET,
                               redirect_uri=REDIRECT, mixcloud=client)
         client.access_token = await oauth.access_token(await authorize(sb, oauth))
@@ -84,10 +82,9 @@ async def test_token_request_uses_the_attached_clients_session(sb):
     (True, False, True), (False, True, False), (True, None, True),
 ])
 async def test_failed_exchange_tri_state_raise(sb, own, attached, raises):
-    client = None if attached is None else Mixcloud(
-        **sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-        raise_exceptions=attached)
-    oauth = MixcloudOAuth(sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+    client = None if attached is None else sandbox.client(
+        sb, sync=False, token=False, raise_exceptions=attached)
+    oauth = MixcloudOAuth(sandbox.oauth_root(),
                           client_id=sandbox.CLIENT_ID, client_secret=sandbox.CLIENT_SECRET,
                           redirect_uri=REDIRECT, raise_exceptions=own, mixcloud=client,
                           transport=None if client else sandbox.transport(sb))
@@ -158,9 +155,8 @@ async def test_secret_is_never_sent_in_clear_nor_shown(caplog):
 
 
 def test_sync_oauth_with_a_sync_client(sb):
-    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                      transport=sandbox.transport(sb)) as client:
-        oauth = MixcloudOAuthSync(sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+    with sandbox.client(sb, token=False) as client:
+        oauth = MixcloudOAuthSync(sandbox.oauth_root(),
                                   client_id=sandbox.CLIENT_ID,
                                   client_secret=sandbox.CLIENT_SECRET,
                                   redirect_uri=REDIRECT, mixcloud=client)

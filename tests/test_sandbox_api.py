@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import httpx
 import pytest
 
+from mixframe.sandbox import app as sandbox_app, transport as sandbox_transport
 from mixframe.sandbox.api import MixcloudAPI
 from mixframe.sandbox.world import (CLIENT_ID, CLIENT_SECRET, DEFAULT_USERNAME, TOKEN,
                                     USER_CONNECTIONS, NotFound, UploadedFile, World)
@@ -715,3 +716,125 @@ def test_world_generation_is_fast():
     World(seed=7)
     assert time.perf_counter() - started < 1.0
     assert UploadedFile("a.mp3", 1).content_type is None
+
+
+# -- time passing ---------------------------------------------------------------------------------
+
+USER_COUNTS = (("follower_count", "followers"), ("following_count", "following"),
+               ("cloudcast_count", "cloudcasts"), ("favorite_count", "favorites"),
+               ("listen_count", "listens"))
+CLOUDCAST_COUNTS = (("favorite_count", "favorites"), ("listener_count", "listeners"))
+
+
+async def snapshot(c: httpx.AsyncClient, world: World) -> dict[str, bytes]:
+    """Every user's and cloudcast's detail page, as served."""
+    keys = [f"/{name}/" for name in world.usernames()] + world.cloudcast_keys()
+    return {key: (await c.get(key)).content for key in keys}
+
+
+async def newer_than(c: httpx.AsyncClient, path: str, since: int) -> list[str]:
+    """Keys of the list at `path` newer than `since`, as the API pages them (newest first)."""
+    body = (await c.get(path, params={"since": since, "limit": 100})).json()
+    return [item["key"] for item in body["data"]]
+
+
+async def test_time_passing_changes_exactly_what_its_summary_says():
+    app = sandbox_app(seed=4, users=80)
+    world = app.world
+    async with httpx.AsyncClient(transport=sandbox_transport(app), base_url=BASE) as c:
+        before = await snapshot(c, world)
+        lists_before = {f"/{u}/{name}/": world.connection_keys(f"/{u}/{name}/")
+                        for u in world.usernames() for name in ("followers", "following",
+                                                                "favorites", "listens")}
+        changes = world.advance(0.02, seed=9)
+        after = await snapshot(c, world)
+        assert changes.clock_after - changes.clock_before == (
+            len(changes.uploads) + len(changes.follows) + len(changes.favorites)
+            + len(changes.listens) + len(changes.plays))
+        assert all(len(kind) > 0 for kind in (changes.uploads, changes.follows,
+                                              changes.favorites, changes.listens, changes.plays))
+        # New shows: new detail pages, the newest of /new/, of their owners' and tags' lists.
+        assert set(after) - set(before) == set(changes.uploads)
+        assert await newer_than(c, "/new/", changes.clock_before) == list(changes.uploads[::-1])
+        for key in changes.uploads:
+            owner, slug = key.strip("/").split("/")
+            assert key in await newer_than(c, f"/{owner}/cloudcasts/", changes.clock_before)
+            for tag in json.loads(after[key])["tags"]:
+                assert key in await newer_than(c, f"{tag['key']}new/", changes.clock_before)
+        # Details that changed are exactly the users and cloudcasts the summary names.
+        changed = {key for key in before if before[key] != after[key]}
+        assert changed == set(changes.users) | set(changes.cloudcasts)
+        # New edges come first in their lists, newest first, with exact date paging.
+        edges = {(name, key): [] for name in ("followers", "following", "favorites", "listens")
+                 for key in [f"/{u}/" for u in world.usernames()]}
+        for a, b in changes.follows:
+            edges["following", a].insert(0, b)
+            edges["followers", b].insert(0, a)
+        for name, pairs in (("favorites", changes.favorites), ("listens", changes.listens)):
+            for user, show in pairs:
+                edges[name, user].insert(0, show)
+        for (name, user), new in edges.items():
+            path = f"{user}{name}/"
+            assert await newer_than(c, path, changes.clock_before) == new, path
+            assert world.connection_keys(path) == new + lists_before[path], path
+        for name, pairs in (("favorites", changes.favorites), ("listeners", changes.listens)):
+            for user, show in pairs:
+                assert user in await newer_than(c, f"{show}{name}/", changes.clock_before)
+        # Counts still equal the lists served.
+        for user in changes.users:
+            body = (await c.get(user)).json()
+            for field, name in USER_COUNTS:
+                keys, _ = await walk_pages(c, f"{user}{name}/?limit=25")
+                assert body[field] == len(keys), (user, field)
+        for show in changes.cloudcasts:
+            body = (await c.get(show)).json()
+            for field, name in CLOUDCAST_COUNTS:
+                assert body[field] == len(world.connection_keys(f"{show}{name}/")), (show, field)
+        for show in changes.plays:
+            old, new = json.loads(before.get(show, b"{}")), json.loads(after[show])
+            if show in before and not new.get("hidden_stats"):
+                assert new["play_count"] > old["play_count"]
+
+
+async def test_time_passing_keeps_date_paging_exact():
+    world = World(seed=2, users=60)
+    world.advance(follows=40, seed=1)
+    world.advance(follows=40, seed=2)
+    target = max(world.usernames(), key=lambda u: len(world.connection_keys(f"/{u}/followers/")))
+    async with client_for(world) as c:
+        keys, _ = await walk_pages(c, f"/{target}/followers/?limit=3")
+    assert keys == world.connection_keys(f"/{target}/followers/")
+    assert len(keys) == len(set(keys)) == world.user(target)["follower_count"]
+
+
+async def test_time_passing_is_deterministic_and_seeded():
+    def run(seed):
+        world = World(seed=0, users=80)
+        world.follow("spartacus", "NTSRadio")  # an API change in between moves the clock too
+        first = world.advance(0.01, seed=seed)
+        second = world.advance(uploads=2, follows=5, seed=seed)
+        return world, first, second
+
+    one, two, other = run(1), run(1), run(2)
+    assert one[1:] == two[1:] and one[1] != one[2]
+    assert await bodies_digest(one[0]) == await bodies_digest(two[0])
+    assert other[1] != one[1] and other[2] != one[2]
+    assert await bodies_digest(other[0]) != await bodies_digest(one[0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({}, ValueError, "give a fraction"),
+    ({"fraction": 1.5}, ValueError, "fraction must be a number from 0 to 1"),
+    ({"fraction": -0.1}, ValueError, "fraction"),
+    ({"fraction": "0.1"}, ValueError, "fraction"),
+    ({"uploads": -1}, ValueError, "uploads must be an int >= 0"),
+    ({"follows": True}, ValueError, "follows must be an int"),
+    ({"plays": 1.5}, ValueError, "plays"),
+    ({"fraction": 0.1, "seed": "x"}, TypeError, "seed must be an int"),
+])
+def test_time_passing_refuses_bad_input(kwargs, error, match):
+    world = World(seed=0, users=20)
+    version = world.version
+    with pytest.raises(error, match=match):
+        world.advance(**kwargs)
+    assert world.version == version

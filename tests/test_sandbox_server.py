@@ -66,7 +66,8 @@ def faulty(**faults) -> FaultMiddleware:
 
 
 def in_process(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=sandbox.IN_PROCESS_URL, transport=sandbox.transport(app))
+    return httpx.AsyncClient(base_url=sandbox.roots()["api_root"],
+                             transport=sandbox.transport(app))
 
 
 def port_is_open(port: int) -> bool:
@@ -408,6 +409,50 @@ def test_roots_point_every_service_at_the_sandbox():
         "oembed_root": "http://127.0.0.1:8000/oembed",
     }
     assert sandbox.oauth_root("http://127.0.0.1:8000") == "http://127.0.0.1:8000/oauth"
+    assert sandbox.roots() == sandbox.roots("http://sandbox.localhost")  # in process
+    assert sandbox.oauth_root() == "http://sandbox.localhost/oauth"
+
+
+# --- sandbox.client() -------------------------------------------------------------------------
+
+def test_client_is_a_logged_in_sync_client_on_a_new_sandbox_in_process():
+    with sandbox.client() as mixcloud:
+        assert isinstance(mixcloud, mixframe.MixcloudSync)
+        assert mixcloud.me().username == sandbox.world.DEFAULT_USERNAME
+        app = mixcloud.sandbox
+        assert isinstance(app, sandbox.Sandbox) and app.world.seed == 0
+        assert app.request_count == 1 and app.requests[0].query["access_token"] == "***"
+    with sandbox.client() as other:
+        assert other.sandbox is not app  # a fresh world each time: no state shared by tests
+
+
+async def test_client_async_anonymous_on_a_given_app_with_options():
+    app = sandbox.app(seed=2, users=30)
+    async with sandbox.client(app, sync=False, token=False, raise_exceptions=True) as mixcloud:
+        assert isinstance(mixcloud, mixframe.Mixcloud) and mixcloud.sandbox is app
+        assert mixcloud.access_token is None
+        assert (await mixcloud.get("spartacus")).username == "spartacus"
+        with pytest.raises(mixframe.NotFoundError):
+            await mixcloud.get("no-such-user-anywhere")
+    assert app.request_count == 2 and "access_token" not in app.requests[0].query
+    token = app.world.issue_token("NTSRadio")
+    with sandbox.client(app, token=False, access_token=token) as mixcloud:
+        assert mixcloud.me().username == "NTSRadio"  # an explicit token wins
+    with sandbox.client(app, access_token=token) as mixcloud:
+        assert mixcloud.me().username == "NTSRadio"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"sync": "yes"}, "sync must be True or False"),
+    ({"token": None}, "token must be True or False"),
+    ({"transport": httpx.MockTransport(lambda request: None)}, "its own transport"),
+    ({"session": None}, "session"),
+])
+def test_client_refuses_bad_arguments(kwargs, match):
+    app = sandbox.app(seed=0, users=5)
+    with pytest.raises(TypeError, match=match):
+        sandbox.client(app, **kwargs)
+    assert app.request_count == 0
 
 
 # --- command line -----------------------------------------------------------------------------

@@ -100,7 +100,7 @@ async def test_reprs_hold_no_secret(sb, tmp_path):
         show = shows[0]
         await show.load()
         action = await client.follow(followers[0].key)
-        oauth = MixcloudOAuth(sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+        oauth = MixcloudOAuth(sandbox.oauth_root(),
                               client_id=sandbox.CLIENT_ID, client_secret=sandbox.CLIENT_SECRET,
                               redirect_uri=REDIRECT, mixcloud=client)
         shown.update(client=client, stats=client.stats, user=user, followers=followers,
@@ -109,7 +109,7 @@ async def test_reprs_hold_no_secret(sb, tmp_path):
         with sandbox_sync(sb) as sync:
             sync_user = sync.get("spartacus")
             sync_page = sync_user.followers(limit=3)
-            oauth_sync = MixcloudOAuthSync(sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+            oauth_sync = MixcloudOAuthSync(sandbox.oauth_root(),
                                            client_id=sandbox.CLIENT_ID,
                                            client_secret=sandbox.CLIENT_SECRET,
                                            redirect_uri=REDIRECT, mixcloud=sync)
@@ -120,7 +120,7 @@ async def test_reprs_hold_no_secret(sb, tmp_path):
                          oauth_sync=oauth_sync, crawl=result,
                          reread=read_crawl(result.to_parquet(tmp_path / "out")))
             widget = LoginWidget(sandbox.CLIENT_ID, sandbox.CLIENT_SECRET, REDIRECT,
-                                 oauth_root=sandbox.oauth_root(sandbox.IN_PROCESS_URL),
+                                 oauth_root=sandbox.oauth_root(),
                                  transport=sandbox.transport(sb))
             shown.update(widget=widget)
             for name, thing in shown.items():
@@ -256,9 +256,7 @@ async def test_exceptions_and_their_chains_hold_no_secret(tmp_path):
         assert_error_clean(error, name, extra=issued)
     # a crawl reports its failures as rows: their text is clean too
     result = crawl(["spartacus", "no-such-user-anywhere"], connections=["followers"],
-                   progress=False, **sandbox.roots(sandbox.IN_PROCESS_URL),
-                   transport=sandbox.transport(sandbox.app(seed=4)),
-                   access_token=sandbox.TOKEN)
+                   progress=False, client=sandbox.client(sandbox.app(seed=4), sync=False))
     assert len(result.failures) == 1
     assert_clean(result.failures.to_csv(), "crawl failures")
 
@@ -412,12 +410,12 @@ def store_bytes(store: Path) -> dict[str, bytes]:
 
 async def test_frames_files_and_the_store_hold_no_secret(sb, tmp_path):
     store = tmp_path / "crawl.sqlite"
-    seeds = [f"{sandbox.IN_PROCESS_URL}/NTSRadio/?access_token={sandbox.TOKEN}", "spartacus",
+    seeds = [f"{sandbox.roots()['api_root']}/NTSRadio/?access_token={sandbox.TOKEN}", "spartacus",
              "no-such-user-anywhere"]
     task = asyncio.ensure_future(acrawl(
         seeds, connections=["followers", "cloudcasts", "comments", "feed", "favorites"],
-        store=store, progress=False, concurrency=2, **sandbox.roots(sandbox.IN_PROCESS_URL),
-        transport=sandbox.transport(sb), access_token=sandbox.TOKEN, retries=FAST))
+        store=store, progress=False, concurrency=2,
+        client=sandbox.client(sb, sync=False, retries=FAST)))
     sb.faults.latency = 0.003  # slow enough to look inside the store while pages pour in
     mid_crawl = []
     while not task.done():  # the store, its WAL included, mid-crawl

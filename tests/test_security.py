@@ -115,9 +115,8 @@ async def test_token_is_absent_from_reprs_errors_and_logs(sb, caplog):
     caplog.set_level(logging.DEBUG)
     app = sandbox.app(seed=2, error_rate=0.5, drop_rate=0.2)
     from mixframe import RetryPolicy
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
-                        access_token=sandbox.TOKEN, raise_exceptions=True,
-                        retries=RetryPolicy(retries=2, backoff=0.001)) as client:
+    async with sandbox.client(app, sync=False, raise_exceptions=True,
+                              retries=RetryPolicy(retries=2, backoff=0.001)) as client:
         assert sandbox.TOKEN not in repr(client)
         messages = []
         for key in ("spartacus", "no-such-user", "me", "spartacus/followers"):
@@ -133,12 +132,12 @@ async def test_token_is_absent_from_reprs_errors_and_logs(sb, caplog):
 
 async def test_caller_session_is_never_closed_and_own_session_is(sb):
     session = httpx.AsyncClient(transport=sandbox.transport(sb))
-    async with Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), session=session) as client:
+    async with Mixcloud(**sandbox.roots(), session=session) as client:
         assert client._session is session
         await client.get("spartacus")
     assert not session.is_closed
     await session.aclose()
-    client = Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb))
+    client = sandbox.client(sb, sync=False, token=False)
     await client.get("spartacus")
     own = client._session
     await client.close()

@@ -17,8 +17,7 @@ from mixframe.sync import MixcloudSync, ResourceListSync, ResourceSync
 
 @pytest.fixture
 def sync_client(sb):
-    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                      access_token=sandbox.TOKEN) as client:
+    with sandbox.client(sb) as client:
         yield client
 
 
@@ -55,8 +54,7 @@ def test_proxy_behaves_like_the_object(sync_client):
 
 async def test_works_inside_a_running_event_loop(sb):
     assert asyncio.get_running_loop()  # as in a Jupyter cell
-    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                      transport=sandbox.transport(sb)) as client:
+    with sandbox.client(sb, token=False) as client:
         assert client.get("spartacus").followers(limit=2)[1].key
 
 
@@ -65,8 +63,7 @@ def test_works_in_worker_threads(sb):
 
     def work():
         try:
-            with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                              transport=sandbox.transport(sb)) as client:
+            with sandbox.client(sb, token=False) as client:
                 results.append(client.get("spartacus").username)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -87,8 +84,7 @@ def test_over_real_loopback_http(served):
 def test_no_event_loop_warnings(sb):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL),
-                          transport=sandbox.transport(sb)) as client:
+        with sandbox.client(sb, token=False) as client:
             client.get("spartacus")
 
 
@@ -97,8 +93,7 @@ def test_custom_resource_class_is_honoured_and_made_sync(sb):
         def title(self):
             return self.name.upper()
 
-    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb),
-                      resource_class=Show) as client:
+    with sandbox.client(sb, token=False, resource_class=Show) as client:
         user = client.get("spartacus")
         assert user.title() == "SPARTACUS"
         assert user.cloudcasts(limit=1)[0].load().title()

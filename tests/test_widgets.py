@@ -16,7 +16,7 @@ from mixframe.sync import MixcloudSync
 from mixframe.widgets import Gallery, LoginWidget, Player, gallery, player, player_html
 
 REDIRECT = "http://localhost:8888/callback/"
-OAUTH_ROOT = sandbox.oauth_root(sandbox.IN_PROCESS_URL)
+OAUTH_ROOT = sandbox.oauth_root()
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def app():
 def make_widget(app, **options):
     options.setdefault("redirect_uri", REDIRECT)
     widget = LoginWidget(sandbox.CLIENT_ID, sandbox.CLIENT_SECRET, oauth_root=OAUTH_ROOT,
-                         api_root=sandbox.IN_PROCESS_URL, transport=sandbox.transport(app),
+                         api_root=sandbox.roots()["api_root"], transport=sandbox.transport(app),
                          **options)
     return widget
 

@@ -2,9 +2,21 @@
 
 The sandbox is an ASGI app serving a seeded, generated :class:`World` of users, shows and tags,
 with optional faults (latency, server errors, rate limiting, dropped and truncated connections) and
-a log of every request. Use it over a real loopback socket::
+a log of every request. One call gives a client on it, in process (no socket)::
 
-    from mixframe import Mixcloud, MixcloudSync, sandbox
+    from mixframe import sandbox
+
+    with sandbox.client() as mixcloud:           # a new seeded sandbox, logged in as sandbox-user
+        mixcloud.me()
+        mixcloud.sandbox.request_count           # the app it talks to: its log, world, faults
+
+    sb = sandbox.app(seed=1, truncate_rate=0.1)  # or your own sandbox, with faults
+    async with sandbox.client(sb, sync=False, token=False) as mixcloud:   # async, anonymous
+        await mixcloud.get("spartacus")
+    sb.world                                     # the data served, changed by uploads, follows...
+    sb.world.advance(0.01, seed=1)               # time passes: new uploads, follows, plays...
+
+or over a real loopback socket::
 
     with sandbox.serve(seed=1) as url:        # or serve(my_app): url.app is the app served
         with MixcloudSync(**sandbox.roots(url), access_token=sandbox.TOKEN) as mixcloud:
@@ -13,12 +25,8 @@ a log of every request. Use it over a real loopback socket::
         url.app.request_count                 # the request log of the app serve() built
         url.app.requests[-1].query            # secrets show as '***'
 
-or in process, without a socket (``async`` code only)::
-
-    sb = sandbox.app(seed=1, truncate_rate=0.1)
-    mixcloud = Mixcloud(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(sb))
-    sb.world                                  # the data served, changed by uploads, follows...
-
+Other clients reach the in-process app with ``sandbox.roots()`` and ``sandbox.transport(app)``
+(e.g. ``MixcloudOAuth(sandbox.oauth_root(), ..., transport=sandbox.transport(app))``).
 OAuth goes through ``sandbox.oauth_root(url)`` with :data:`CLIENT_ID` and :data:`CLIENT_SECRET`.
 The same sandbox runs from a shell with ``mixframe sandbox --port 8000``.
 """
@@ -27,18 +35,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .api import MixcloudAPI
 from .asgi import ASGIApp, ConnectionFault, DroppedConnection, TruncatedResponse
 from .faults import FaultMiddleware, Faults, LoggedRequest, RequestLog
 from .server import Server
 from .transport import InProcessTransport
-from .world import CLIENT_ID, CLIENT_SECRET, TOKEN, World
+from .world import CLIENT_ID, CLIENT_SECRET, TOKEN, Changes, World
+
+if TYPE_CHECKING:
+    from .. import Mixcloud, MixcloudSync
 
 __all__ = [
     "CLIENT_ID",
     "CLIENT_SECRET",
+    "Changes",
     "ConnectionFault",
     "DroppedConnection",
     "FaultMiddleware",
@@ -54,13 +66,15 @@ __all__ = [
     "TruncatedResponse",
     "World",
     "app",
+    "client",
     "oauth_root",
     "roots",
     "serve",
     "transport",
 ]
 
-#: Base URL to use with :func:`transport` (any URL works; this one says what it is).
+#: Base URL of an in-process sandbox, the default of :func:`roots` and :func:`oauth_root`, to use
+#: with :func:`transport` (any URL works; this one says what it is).
 IN_PROCESS_URL = "http://sandbox.localhost"
 
 
@@ -132,7 +146,7 @@ def app(
     )
 
 
-_build = app  # reachable from serve(), whose parameter ``app`` shadows the function
+_build = app  # reachable from serve() and client(), whose parameter ``app`` shadows it
 
 
 class ServedURL(str):
@@ -206,15 +220,95 @@ def transport(app: ASGIApp) -> InProcessTransport:
     return InProcessTransport(app)
 
 
-def roots(base_url: str) -> dict[str, str]:
+@overload
+def client(app: ASGIApp | None = None, *, sync: Literal[True] = True, token: bool = True,
+           **options: Any) -> MixcloudSync: ...
+
+
+@overload
+def client(app: ASGIApp | None = None, *, sync: Literal[False], token: bool = True,
+           **options: Any) -> Mixcloud: ...
+
+
+def client(app: ASGIApp | None = None, *, sync: bool = True, token: bool = True,
+           **options: Any) -> Mixcloud | MixcloudSync:
+    """A client on a sandbox in process (no socket), logged in as the sandbox user.
+
+    One call instead of :func:`roots` + :func:`transport` + :data:`TOKEN`. The client is a
+    context manager like any other (``with`` for the sync client, ``async with`` for the async
+    one), and carries the app it talks to as its ``sandbox`` attribute, so a test reaches the
+    request log, the world and the faults through it: ``mixcloud.sandbox.request_count``.
+
+    Parameters
+    ----------
+    app : Sandbox or ASGI app, optional
+        The app to talk to, e.g. ``sandbox.app(seed=3, error_rate=0.1)``. By default a new
+        sandbox of :func:`app`'s defaults (seed 0, 200 users, no faults).
+    sync : bool
+        A :class:`~mixframe.MixcloudSync` (default) or, with False, an async
+        :class:`~mixframe.Mixcloud`.
+    token : bool
+        Log in as the sandbox user (``access_token=sandbox.TOKEN``, the default); False gives
+        an anonymous client. An ``access_token`` in `options` wins either way.
+    **options
+        Other arguments of the client: ``raise_exceptions``, ``retries``, ``timeout``...
+        (``transport`` and ``session`` are the sandbox's own).
+
+    Returns
+    -------
+    MixcloudSync or Mixcloud
+        The client; ``client.sandbox`` is `app`.
+
+    Raises
+    ------
+    TypeError
+        If `sync` or `token` is not a bool, or `options` hold ``transport`` or ``session``.
+
+    Examples
+    --------
+    >>> from mixframe import sandbox
+    >>> with sandbox.client() as mixcloud:
+    ...     mixcloud.me().username
+    'sandbox-user'
+    >>> mixcloud.sandbox.request_count
+    1
+    >>> mixcloud = sandbox.client(sandbox.app(seed=2), sync=False, raise_exceptions=True)
+    """
+    # The sandbox is built on the vocabulary only, never on the client it serves; this helper
+    # is the one place it meets the client, as user code does: through mixframe's public
+    # names, when a client is asked for.
+    from .. import Mixcloud, MixcloudSync
+
+    for name, flag in (("sync", sync), ("token", token)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    own = sorted({"transport", "session"} & set(options))
+    if own:
+        raise TypeError(f"sandbox.client() makes its own transport on the app; "
+                        f"got {', '.join(own)}")
+    if app is None:
+        app = _build()
+    settings: dict[str, Any] = {**roots(), "transport": transport(app)}
+    if token:
+        settings["access_token"] = TOKEN
+    settings.update(options)
+    mixcloud: Any = (MixcloudSync if sync else Mixcloud)(**settings)
+    mixcloud.sandbox = app
+    return mixcloud
+
+
+def roots(base_url: str = IN_PROCESS_URL) -> dict[str, str]:
     """Client URL roots pointing at a sandbox: ``Mixcloud(**roots(url))``.
 
-    The sandbox answers the API, the website paths it needs and oEmbed on one host.
+    The sandbox answers the API, the website paths it needs and oEmbed on one host. Without
+    `base_url`, the roots of an in-process sandbox, to use with :func:`transport` (or use
+    :func:`client`).
     """
     base = base_url.rstrip("/")
     return {"api_root": base, "mixcloud_root": base, "oembed_root": base + "/oembed"}
 
 
-def oauth_root(base_url: str) -> str:
-    """OAuth root of a sandbox, for :class:`mixframe.MixcloudOAuth`."""
+def oauth_root(base_url: str = IN_PROCESS_URL) -> str:
+    """OAuth root of a sandbox, for :class:`mixframe.MixcloudOAuth` (by default in process:
+    use it with ``transport=transport(app)``)."""
     return base_url.rstrip("/") + "/oauth"
