@@ -457,8 +457,9 @@ def _action_doc(action: str) -> str:
             }.get(action, f"{verb.capitalize()} every {wanted} row")
     return f"""{what}, as the authorised user.
 
-        Blocking ``await mixframe.rows.act(df, "{action}")``. One request per row, in row order. An error on a row (refused by the API, a network
-        failure) is recorded in its result and the next row goes on. Rows that are not
+        Blocking ``await mixframe.rows.act(df, "{action}")``. One request per row, in row
+        order. An error on a row (refused by the API, a network failure) is recorded in its
+        result and the next row goes on. Rows that are not
         {wanted}s (told by ``attrs["mixcloud"]["type"]``, else by the key's shape: ``/user/``
         or ``/user/slug/``) and rows without a valid key are reported, not sent.
 

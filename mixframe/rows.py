@@ -19,8 +19,8 @@ Exploration
     :func:`connection` fetches a connection (``"followers"``, ``"comments"`` ...) of every row.
     Lists are walked by :class:`mixframe.paging.ListWalk`, so they stop by its rules.
 Actions
-    :func:`act` follows, favorites, reposts ... every row (the names of
-    :data:`mixframe._api.ACTIONS`), one result row per input row.
+    :func:`act` follows or unfollows user rows; favorites, reposts or adds to Listen Later
+    (and undoes it) cloudcast rows; one result row per input row.
 
 Which client
 ------------

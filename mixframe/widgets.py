@@ -217,8 +217,8 @@ class LoginWidget(ipywidgets.VBox):
                  if local_redirect else
                  "2. Paste the address Mixcloud sent you to (or just its code) and log in:")
         self.link = ipywidgets.HTML(value=(
-            f'<div style="{_FONT}"><b>1.</b> <a href="{_escape(url)}" target="_blank" '
-            f'rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
+            f'<div style="{_FONT};line-height:1.4"><b>1.</b> <a href="{_escape(url)}" '
+            f'target="_blank" rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
             f'(opens a new tab)<br>{_escape(step2)}</div>'))
         # "auto", not "100%": the field's margins come on top of a percentage and push it
         # past the output area; auto fills what the box leaves, margins included.
@@ -240,7 +240,7 @@ class LoginWidget(ipywidgets.VBox):
 
     def _show(self, text: str, *, kind: str) -> None:
         self.set_trait("status", text)
-        self.output.value = (f'<div style="{_FONT};color:{_STATUS_COLOURS[kind]};'
+        self.output.value = (f'<div style="{_FONT};line-height:1.4;color:{_STATUS_COLOURS[kind]};'
                              f'overflow-wrap:anywhere">{_escape(text)}</div>')
 
     def _scrub(self, text: str, *secrets: str | None) -> str:

@@ -169,7 +169,8 @@ def test_a_code_works_once(app):
     location = follow(app, widget.authorization_url)
     click(widget, location)
     assert widget.client is not None
-    other = make_widget(app, state=widget._state)
+    state = parse_qs(urlsplit(widget.authorization_url).query)["state"][0]
+    other = make_widget(app, state=state)
     click(other, location)
     assert other.client is None and "refused the code" in other.error
 
