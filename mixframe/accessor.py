@@ -3,13 +3,17 @@
 Importing :mod:`mixframe` registers it. It works on any :class:`pandas.DataFrame` with a ``key``
 column of Mixcloud keys (``/spartacus/``, ``/spartacus/party-time/``): the tables of
 :func:`mixframe.frames.page_frame`, :func:`mixframe.frames.to_frame` and :func:`mixframe.crawl`.
+It keeps nothing but the frame: each method checks its arguments, hands the work to the async
+function of the same name in :mod:`mixframe.rows` and blocks until it is done, and returns a
+new object. In async code, await those functions directly (``await rows.load(df)``).
 
 Exploration
     :meth:`~MixcloudAccessor.next_page`, :meth:`~MixcloudAccessor.previous_page`,
     :meth:`~MixcloudAccessor.all_pages` follow the paging links kept in
-    ``df.attrs["mixcloud"]``; :meth:`~MixcloudAccessor.load` fetches every row's full details;
-    :meth:`~MixcloudAccessor.connection` fetches a connection (``"followers"``,
-    ``"comments"`` ...) of every row; :meth:`~MixcloudAccessor.crawl` crawls from the rows.
+    ``df.attrs["mixcloud"]`` of a page; :meth:`~MixcloudAccessor.load` fetches every row's
+    full details; :meth:`~MixcloudAccessor.connection` fetches a connection
+    (``"followers"``, ``"comments"`` ...) of every row; :meth:`~MixcloudAccessor.crawl`
+    crawls from the rows.
 Actions
     :meth:`~MixcloudAccessor.follow`, :meth:`~MixcloudAccessor.unfollow` (user rows),
     :meth:`~MixcloudAccessor.favorite`, :meth:`~MixcloudAccessor.unfavorite`,
@@ -18,7 +22,7 @@ Actions
     (cloudcast rows). Each returns one result row per input row (same index) with ``key``,
     ``action``, ``ok``, ``message`` and ``error``; an error on one row never stops the others.
     ``dry_run=True`` sends nothing; ``max_rows`` (default 25) refuses large frames before
-    anything is sent.
+    anything is sent (a dry run says so instead).
 Display
     :meth:`~MixcloudAccessor.embed` (player iframes, built locally, no request) and
     :meth:`~MixcloudAccessor.preview` (the players, rendered in a notebook).
@@ -33,8 +37,7 @@ on mixframe's private event loop thread, so they work the same in scripts and in
 event loop (a Jupyter cell), without ``nest_asyncio``. The accessor therefore expects a
 :class:`~mixframe.MixcloudSync`, whose requests always run on that thread. An async
 :class:`~mixframe.Mixcloud` works only if its session is not used on another event loop too:
-one already used with ``await`` on your loop must not be passed here (its connections belong
-to that loop), and one first used here should not then be awaited on your loop. The access
+with one used on your own loop, await the :mod:`mixframe.rows` functions instead. The access
 token is never written into a frame, its ``attrs`` or a result.
 
 Examples
@@ -50,170 +53,36 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import re
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
 import pandas as pd
 
-from . import _urls
-from ._api import ACTIONS, CONNECTIONS, RESOURCE_TYPES, connection_item_type, key_type
-from ._redact import redact
+from . import _urls, rows
+from ._api import ACTIONS
 from ._player import player_iframe, player_options
-from .decorators import check_int, pagination_params, require_token
+from .decorators import check_int
 from .defaults import get_default_client, resolve_client
-from .frames import page_frame, to_frame
+from .rows import RESULT_COLUMNS, _frame_keys, _frame_type, _key_column_help, _row_type
 
 __all__ = ["ACTIONS", "MixcloudAccessor", "RESULT_COLUMNS"]
 
-#: Columns (and dtypes) of an action's result frame.
-RESULT_COLUMNS: dict[str, str] = {"key": "string", "action": "string", "ok": "boolean",
-                                  "message": "string", "error": "string"}
 
-_CONNECTION_NAME = re.compile(r"[a-z][a-z0-9_-]*")
-_PAGING_NAMES = ("offset", "limit", "since", "until", "page", "per_page")
-_ERRORS = ("raise", "skip")
-
-
-# ------------------------------------------------------------------------------------------
-# helpers
-
-def _run(coroutine: Awaitable[Any]) -> Any:
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run `coroutine` on mixframe's private event loop thread and return its result."""
     from .sync import _runner
 
     return _runner.run(coroutine)
 
 
-def _type_of(frame: pd.DataFrame) -> str | None:
-    meta = frame.attrs.get("mixcloud")
-    kind = meta.get("type") if isinstance(meta, dict) else None
-    return kind if isinstance(kind, str) and kind else None
+def _loop_client(client: Any) -> Any:
+    """The async client behind `client`, else behind the default, or None when neither is set
+    (the rows function then says how to set one, if it needs one). A MixcloudSync's session
+    lives on mixframe's loop thread, where :func:`_run` runs the work."""
+    chosen = client if client is not None else get_default_client()
+    return None if chosen is None else resolve_client(chosen)
 
-
-def _key_text(value: Any) -> str | None:
-    """The row's key as a str, or None when missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _row_type(key: str, frame_type: str | None) -> str | None:
-    """Type of a row: the frame's type when it is a known one, else the key's shape."""
-    if frame_type in RESOURCE_TYPES:
-        return frame_type
-    return key_type(key)
-
-
-def _check_errors(errors: Any) -> None:
-    if errors not in _ERRORS:
-        raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
-
-
-def _check_pages(name: str, value: Any) -> None:
-    if value is not None:
-        check_int(name, value, minimum=1)
-
-
-def _empty_like(column: pd.Series, index: pd.Index) -> pd.Series:
-    """A column of missing values with `column`'s dtype (or the nearest that holds them)."""
-    empty = column.iloc[:0].reset_index(drop=True).reindex(pd.RangeIndex(len(index)))
-    empty.index = index
-    return empty
-
-
-def _conform(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with `like`'s columns first (same order, missing ones empty, dtypes matched
-    where the values allow), then its own other columns."""
-    columns: dict[Any, Any] = {}
-    for name in dict.fromkeys(like.columns):
-        reference = like[name]
-        if isinstance(reference, pd.DataFrame):   # duplicated column name: leave it
-            continue
-        if name in frame.columns:
-            column = frame[name]
-            if column.dtype != reference.dtype:
-                try:
-                    column = column.astype(reference.dtype)
-                except (TypeError, ValueError, OverflowError):
-                    pass
-            columns[name] = column
-        else:
-            columns[name] = _empty_like(reference, frame.index)
-    for name in frame.columns:
-        if name not in columns:
-            columns[name] = frame[name]
-    result = pd.DataFrame(columns, index=frame.index)
-    result.attrs = dict(frame.attrs)
-    return result
-
-
-def _concat(first: pd.DataFrame, rest: pd.DataFrame) -> pd.DataFrame:
-    """`first` then `rest` (already conformed to it), with a fresh index and `first`'s dtypes."""
-    if rest.empty:
-        result = first.reset_index(drop=True)
-    elif first.empty:
-        result = rest.reset_index(drop=True)
-    else:
-        result = pd.concat([first, rest], ignore_index=True)
-    for name in first.columns:
-        if name in result.columns and not isinstance(result[name], pd.DataFrame):
-            wanted = first[name].dtype if not first.empty else rest[name].dtype
-            if result[name].dtype != wanted:
-                try:
-                    result[name] = result[name].astype(wanted)
-                except (TypeError, ValueError, OverflowError):
-                    pass
-    return result
-
-
-async def _bounded(function: Callable[[Any], Awaitable[Any]], items: Sequence[Any],
-                   concurrency: int, stop_on_error: bool) -> list[Any]:
-    """``[await function(item) ...]`` with at most `concurrency` at once; an exception is
-    returned in place of its result. With `stop_on_error`, items not started when one fails
-    are skipped (their place holds :data:`_SKIPPED`)."""
-    semaphore = asyncio.Semaphore(concurrency)
-    failed = False
-
-    async def one(item: Any) -> Any:
-        nonlocal failed
-        async with semaphore:
-            if failed:
-                return _SKIPPED
-            try:
-                return await function(item)
-            except Exception as error:   # recorded; the caller decides
-                if stop_on_error:
-                    failed = True
-                return error
-
-    return await asyncio.gather(*(one(item) for item in items))
-
-
-_SKIPPED = object()
-
-
-def _raise_first(outcomes: Sequence[Any], keys: Sequence[Any], what: str) -> None:
-    for key, outcome in zip(keys, outcomes):
-        if isinstance(outcome, BaseException):
-            outcome.add_note(f"while {what} {key!r} (pass errors='skip' to leave such rows "
-                             f"out)")
-            raise outcome
-
-
-def _warn_skipped(failures: list[tuple[str, BaseException]], what: str) -> None:
-    if failures:
-        shown = ", ".join(f"{key} ({type(error).__name__})" for key, error in failures[:5])
-        more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
-        warnings.warn(f"{what} failed for {len(failures)} row(s), left out: {shown}{more}",
-                      RuntimeWarning, stacklevel=3)
-
-
-# ------------------------------------------------------------------------------------------
-# the accessor
 
 @pd.api.extensions.register_dataframe_accessor("mixcloud")
 class MixcloudAccessor:
@@ -249,41 +118,17 @@ class MixcloudAccessor:
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        if "key" not in frame.columns:
-            shown = ", ".join(map(repr, list(frame.columns)[:8])) or "none"
-            raise AttributeError(
-                "the .mixcloud accessor needs a 'key' column of Mixcloud keys such as "
-                "'/spartacus/' or '/spartacus/party-time/' (this frame's columns: "
-                f"{shown}). Build tables with mixframe.frames.page_frame / to_frame or "
-                "mixframe.crawl, or rename your column: df.rename(columns={'id': 'key'})")
+        if "key" not in frame.columns:   # pandas' way: no accessor on this frame
+            raise AttributeError(f"the .mixcloud accessor needs {_key_column_help(frame)}")
         self._obj = frame
-
-    # -- internals ----------------------------------------------------------------------
-
-    def _meta(self) -> dict[str, Any]:
-        meta = self._obj.attrs.get("mixcloud")
-        return dict(meta) if isinstance(meta, dict) else {}
-
-    def _keys(self) -> list[str | None]:
-        column = self._obj["key"]
-        if isinstance(column, pd.DataFrame):
-            column = column.iloc[:, 0]
-        return [_key_text(value) for value in column.tolist()]
-
-    def _fetch_adjacent(self, which: str, client: Any) -> pd.DataFrame | None:
-        url = self._meta().get(which)
-        if not isinstance(url, str) or not url:
-            return None
-        inner = resolve_client(client)
-        page = _run(inner.fetch(url, relative=False))
-        frame = page_frame(page, type=_type_of(self._obj), url=url)
-        return _conform(frame, self._obj)
 
     # -- exploration --------------------------------------------------------------------
 
     def next_page(self, client: Any = None) -> pd.DataFrame | None:
         """Fetch the page after this one, as a frame with the same columns.
 
+        Blocking :func:`mixframe.rows.next_page`: see it for the columns kept and the errors.
+
         Parameters
         ----------
         client : MixcloudSync or Mixcloud, optional
@@ -292,31 +137,29 @@ class MixcloudAccessor:
         Returns
         -------
         pandas.DataFrame or None
-            The next page (this frame's columns first, in order, then any new ones; its
-            ``attrs["mixcloud"]`` describes the new page, so ``next_page()`` can be chained),
-            or ``None`` when ``attrs["mixcloud"]["next"]`` is missing: this is the last page
-            or the frame is not a page of a list.
+            The next page (this frame's columns first, then fields it adds; its
+            ``attrs["mixcloud"]`` describes the new page, so calls chain), or ``None`` on the
+            last page of the list.
 
         Raises
         ------
-        RuntimeError
-            If no client is given and no default is set.
-        mixframe.MixcloudError
-            If the API answers with an error.
+        ValueError
+            If this frame is not a page of a list (a crawl table, a concat of pages): pages
+            come from ``page_frame()``, ``ResourceList.to_frame()``, ``next_page()`` and
+            ``all_pages()``.
 
         Examples
         --------
-        >>> page = page_frame(mixcloud.get("NTSRadio").cloudcasts(limit=20))  # doctest: +SKIP
-        >>> second = page.mixcloud.next_page()                                # doctest: +SKIP
-        >>> third = second.mixcloud.next_page()                               # doctest: +SKIP
+        >>> page = mixcloud.get("NTSRadio").cloudcasts(limit=20).to_frame()  # doctest: +SKIP
+        >>> second = page.mixcloud.next_page()                               # doctest: +SKIP
+        >>> third = second.mixcloud.next_page()                              # doctest: +SKIP
         """
-        return self._fetch_adjacent("next", client)
+        return _run(rows.next_page(self._obj, client=_loop_client(client)))
 
     def previous_page(self, client: Any = None) -> pd.DataFrame | None:
         """Fetch the page before this one, as a frame with the same columns.
 
-        The API gives a first page of a dated list (newest first) a ``previous`` link to
-        newer items: fetching it gives an empty frame when there are none.
+        Blocking :func:`mixframe.rows.previous_page`.
 
         Parameters
         ----------
@@ -326,112 +169,53 @@ class MixcloudAccessor:
         Returns
         -------
         pandas.DataFrame or None
-            The previous page, or ``None`` when ``attrs["mixcloud"]["previous"]`` is missing.
-
-        Raises
-        ------
-        RuntimeError
-            If no client is given and no default is set.
-        mixframe.MixcloudError
-            If the API answers with an error.
+            The previous page, or ``None`` when this page has no ``previous`` link.
 
         Examples
         --------
-        >>> second = page.mixcloud.next_page()              # doctest: +SKIP
         >>> second.mixcloud.previous_page().key.equals(page.key)  # doctest: +SKIP
         True
         """
-        return self._fetch_adjacent("previous", client)
+        return _run(rows.previous_page(self._obj, client=_loop_client(client)))
 
-    def all_pages(self, max_pages: int | None = None, client: Any = None,
+    def all_pages(self, max_pages: int | None = rows.ALL_PAGES_MAX_PAGES, client: Any = None,
                   progress: bool = True) -> pd.DataFrame:
         """This page and the ones after it, in one frame.
 
-        Follows ``next`` links until the list ends (a page without a ``next`` link, or an
-        empty page) or `max_pages` pages are reached.
+        Blocking :func:`mixframe.rows.all_pages`: the walk stops where the list ends or at
+        `max_pages` pages, with a progress bar that ends full (green in notebooks) when the
+        list ended.
 
         Parameters
         ----------
-        max_pages : int, optional
-            Most pages in the result, this one included (``1`` returns a copy of this page
-            and sends nothing). No limit by default.
+        max_pages : int or None, default 100 (:data:`mixframe.rows.ALL_PAGES_MAX_PAGES`)
+            Most pages in the result, this one included; ``None`` goes on to
+            :data:`mixframe.paging.DEFAULT_MAX_PAGES`.
         client : MixcloudSync or Mixcloud, optional
             Client to send the requests with; the default client when omitted.
         progress : bool, default True
-            Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals).
+            Show a progress bar.
 
         Returns
         -------
         pandas.DataFrame
-            The rows of every page in list order, with a fresh index, this frame's columns
-            first. ``attrs["mixcloud"]["next"]`` is the link after the last page fetched
-            (``None`` at the end of the list), so a stopped walk can be continued.
-
-        Raises
-        ------
-        RuntimeError
-            If there is a next page, no client is given and no default is set.
-        ValueError, TypeError
-            If `max_pages` is not an int >= 1 or None.
-        mixframe.MixcloudError
-            If the API answers with an error.
+            The rows of every page in list order, with a fresh index;
+            ``attrs["mixcloud"]["next"]`` is where a stopped walk continues (``None`` at the
+            end of the list).
 
         Examples
         --------
-        >>> page = page_frame(mixcloud.get("NTSRadio").cloudcasts(limit=100))  # doctest: +SKIP
         >>> shows = page.mixcloud.all_pages()                                  # doctest: +SKIP
         >>> first_five = page.mixcloud.all_pages(max_pages=5, progress=False)  # doctest: +SKIP
         """
-        _check_pages("max_pages", max_pages)
-        meta = self._meta()
-        url = meta.get("next")
-        result = self._obj.copy()
-        if max_pages == 1 or not isinstance(url, str) or not url:
-            return result
-        inner = resolve_client(client)
-        kind = _type_of(self._obj)
-        records: list[Any] = []
-        seen = {meta.get("url")}
-        pages = 1
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=max_pages, initial=1, desc=str(meta.get("list_name") or "pages"),
-                       unit=" pages", dynamic_ncols=True)
-        try:
-            while isinstance(url, str) and url and url not in seen and (
-                    max_pages is None or pages < max_pages):
-                seen.add(url)
-                page = _run(inner.fetch(url, relative=False))
-                data = page.get("data") if isinstance(page.get("data"), list) else []
-                paging = page.get("paging") if isinstance(page.get("paging"), dict) else {}
-                if not data:
-                    url = None
-                    break
-                records.extend(data)
-                pages += 1
-                url = paging.get("next")
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
-        if not isinstance(url, str) or url in seen:
-            url = None
-        body = {"data": records, "paging": {"next": url}, "name": meta.get("list_name")}
-        rest = page_frame(body, type=kind, url=meta.get("url"))
-        following = rest.attrs["mixcloud"]["next"]
-        result = _concat(self._obj, _conform(rest, self._obj))
-        result.attrs = {**self._obj.attrs, "mixcloud": {**meta, "next": following}}
-        return result
+        return _run(rows.all_pages(self._obj, max_pages=max_pages,
+                                   client=_loop_client(client), progress=progress))
 
     def load(self, client: Any = None, *, concurrency: int = 8,
              errors: str = "raise") -> pd.DataFrame:
         """Fetch the full details of every row: one request per distinct key.
 
-        List items are partial (a show listed in ``/cloudcasts/`` has no sections or
-        description, a user in ``/followers/`` no biography); this gets the whole objects.
+        Blocking :func:`mixframe.rows.load`.
 
         Parameters
         ----------
@@ -440,197 +224,54 @@ class MixcloudAccessor:
         concurrency : int, default 8
             Requests in flight at once.
         errors : {"raise", "skip"}, default "raise"
-            On a failed row (a deleted show, a key that names nothing): raise its
-            :class:`~mixframe.MixcloudError` (no new request is started after the failure),
-            or leave the row out with a :class:`RuntimeWarning` naming it.
+            On a failed row: raise its error, or leave the row out with a warning.
 
         Returns
         -------
         pandas.DataFrame
-            A frame of the same type, one row per input row in the same order and with the
-            same index labels, built by :func:`~mixframe.frames.to_frame` from the full
-            objects; ``attrs["mixcloud"]`` keeps this frame's provenance.
-
-        Raises
-        ------
-        RuntimeError
-            If no client is given and no default is set.
-        mixframe.MixcloudError
-            With ``errors="raise"``, the first row's error.
+            One row per input row (same order and index labels) from the full objects.
 
         Examples
         --------
-        >>> followers = page_frame(mixcloud.get("spartacus").followers())  # doctest: +SKIP
         >>> followers.mixcloud.load()[["key", "biog"]]                     # doctest: +SKIP
         """
-        _check_errors(errors)
-        check_int("concurrency", concurrency, minimum=1)
-        keys = self._keys()
-        if errors == "raise" and None in keys:
-            label = self._obj.index[keys.index(None)]
-            raise ValueError(f"row {label!r} has no key (pass errors='skip' to leave such rows "
-                             "out)")
-        unique = list(dict.fromkeys(key for key in keys if key is not None))
-        inner = resolve_client(client) if unique else None
-
-        async def fetch(key: str) -> dict[str, Any]:
-            return await inner.fetch(key)
-
-        outcomes = (_run(_bounded(fetch, unique, concurrency, errors == "raise"))
-                    if unique else [])
-        if errors == "raise":
-            _raise_first(outcomes, unique, "loading")
-        by_key = dict(zip(unique, outcomes))
-        records, positions, failures = [], [], []
-        for position, key in enumerate(keys):
-            outcome = by_key.get(key) if key is not None else ValueError("row has no key")
-            if isinstance(outcome, dict):
-                records.append(outcome)
-                positions.append(position)
-            else:
-                failures.append((key or f"row {self._obj.index[position]!r}", outcome))
-        _warn_skipped(failures, "load()")
-        kind = _type_of(self._obj)
-        meta = self._meta()
-        meta.pop("type", None)
-        result = to_frame(records, type=kind if kind in RESOURCE_TYPES else None, source=meta)
-        result.index = self._obj.index.take(positions)
-        return result
+        return _run(rows.load(self._obj, client=_loop_client(client), concurrency=concurrency,
+                              errors=errors))
 
     def connection(self, name: str, client: Any = None, *, max_pages: int | None = 1,
                    concurrency: int = 8, errors: str = "raise", **paging: Any) -> pd.DataFrame:
         """Fetch the connection `name` of every row, in one frame.
 
+        Blocking :func:`mixframe.rows.connection`.
+
         Parameters
         ----------
         name : str
-            The connection: for users ``"followers"``, ``"following"``, ``"cloudcasts"``,
-            ``"favorites"``, ``"listens"``, ``"comments"``, ``"feed"``, ``"playlists"``; for
-            cloudcasts ``"comments"``, ``"favorites"``, ``"listeners"``, ``"similar"``; for
-            tags ``"popular"``, ``"hot"``, ``"new"``.
+            The connection (``"followers"``, ``"cloudcasts"``, ``"comments"`` ...).
         client : MixcloudSync or Mixcloud, optional
             Client to send the requests with; the default client when omitted.
         max_pages : int or None, default 1
-            Pages fetched per row: 1 gets the page the paging keywords describe, ``None``
-            follows ``next`` links to the end of each list.
+            Pages fetched per row; ``None`` follows each list to its end.
         concurrency : int, default 8
             Rows fetched at once.
         errors : {"raise", "skip"}, default "raise"
-            On a failed row: raise its error, or leave it out with a :class:`RuntimeWarning`.
+            On a failed row: raise its error, or leave it out with a warning.
         **paging
-            ``limit``, ``offset``, ``since``, ``until``, or ``page`` with ``per_page``, as for
-            the client's list methods (checked the same way).
+            ``limit``, ``offset``, ``since``, ``until``, or ``page`` with ``per_page``.
 
         Returns
         -------
         pandas.DataFrame
-            The items of every row's list, rows in input order and items in list order, with
-            a ``source_key`` column (the row the item came from) after ``key`` and a fresh
-            index. The same item appears once per row it is connected to; a key repeated in
-            this frame is fetched, and listed, once. ``attrs["mixcloud"]`` holds the items'
-            ``type`` and ``connection``.
-
-        Raises
-        ------
-        ValueError, TypeError
-            For an unknown connection of the rows' type or bad paging keywords, before any
-            request.
-        RuntimeError
-            If no client is given and no default is set.
-        mixframe.MixcloudError
-            With ``errors="raise"``, the first failed row's error.
+            The items of every row's list with a ``source_key`` column after ``key``.
 
         Examples
         --------
-        >>> users = crawl(["spartacus", "NTSRadio"], depth=0).users        # doctest: +SKIP
         >>> fans = users.mixcloud.connection("followers", limit=100)       # doctest: +SKIP
         >>> fans.groupby("source_key").size()                              # doctest: +SKIP
         """
-        if not isinstance(name, str) or not _CONNECTION_NAME.fullmatch(name.strip("/")):
-            raise ValueError(f"name must be a connection name such as 'followers', got "
-                             f"{name!r}")
-        name = name.strip("/")
-        unknown = sorted(set(paging) - set(_PAGING_NAMES))
-        if unknown:
-            raise TypeError(f"connection() got unexpected keyword argument(s) "
-                            f"{', '.join(unknown)}; paging keywords are "
-                            f"{', '.join(_PAGING_NAMES)}")
-        params = pagination_params(**paging)
-        _check_pages("max_pages", max_pages)
-        _check_errors(errors)
-        check_int("concurrency", concurrency, minimum=1)
-        keys = self._keys()
-        frame_type = _type_of(self._obj)
-        unique = list(dict.fromkeys(key for key in keys if key is not None))
-        normalized: dict[str, str] = {}
-        problems: dict[str, BaseException] = {}
-        for key in unique:
-            try:
-                normalized[key] = _urls.normalize_key(key)
-            except (TypeError, ValueError) as error:
-                problems[key] = error
-                continue
-            kind = _row_type(normalized[key], frame_type)
-            if kind in CONNECTIONS and name not in CONNECTIONS[kind]:
-                raise ValueError(f"{kind} rows have no connection {name!r}; they have "
-                                 f"{', '.join(CONNECTIONS[kind])}")
-            if kind in RESOURCE_TYPES and kind not in CONNECTIONS:
-                raise ValueError(f"{kind} rows have no connections to fetch")
-        if errors == "raise" and None in keys:
-            label = self._obj.index[keys.index(None)]
-            raise ValueError(f"row {label!r} has no key (pass errors='skip' to leave such rows "
-                             "out)")
-        if errors == "raise" and problems:
-            key, error = next(iter(problems.items()))
-            raise ValueError(f"row key {key!r}: {error} (pass errors='skip' to leave such "
-                             "rows out)")
-        inner = resolve_client(client) if normalized else None
-
-        async def fetch(key: str) -> list[dict[str, Any]]:
-            url = _urls.merge_query(inner.api_url(f"{normalized[key]}{name}/"), params)
-            items: list[dict[str, Any]] = []
-            seen: set[str] = set()
-            count = 0
-            while url and url not in seen and (max_pages is None or count < max_pages):
-                seen.add(url)
-                page = await inner.fetch(url, relative=False)
-                data = page.get("data") if isinstance(page.get("data"), list) else []
-                items.extend(data)
-                count += 1
-                links = page.get("paging")
-                url = links.get("next") if isinstance(links, dict) else None
-                if not data:
-                    break
-            return items
-
-        fetched = [key for key in unique if key in normalized]
-        outcomes = (_run(_bounded(fetch, fetched, concurrency, errors == "raise"))
-                    if fetched else [])
-        if errors == "raise":
-            _raise_first(outcomes, fetched, f"fetching {name!r} of")
-        by_key: dict[str, Any] = {**problems, **dict(zip(fetched, outcomes))}
-        records, sources, failures = [], [], []
-        for key in unique:
-            outcome = by_key[key]
-            if isinstance(outcome, list):
-                records.extend(outcome)
-                sources.extend([normalized[key]] * len(outcome))
-            else:
-                failures.append((key, outcome))
-        failures += [(f"row {self._obj.index[position]!r}", ValueError("row has no key"))
-                     for position, key in enumerate(keys) if key is None]
-        _warn_skipped(failures, f"connection({name!r})")
-        source = {"connection": name, "list_name": None, "next": None, "previous": None,
-                  "url": None}
-        if records:
-            result = to_frame(records, source=source)
-        else:   # no items: the connection's name tells their type
-            sources_type = {_row_type(key, frame_type) for key in normalized.values()}
-            kind = connection_item_type(name, next(iter(sources_type))
-                                        if len(sources_type) == 1 else None)
-            result = to_frame([], type=kind, source=source)
-        result.insert(1, "source_key", pd.array(sources, dtype="string"))
-        return result
+        return _run(rows.connection(self._obj, name, client=_loop_client(client),
+                                    max_pages=max_pages, concurrency=concurrency,
+                                    errors=errors, **paging))
 
     def crawl(self, **kwargs: Any) -> Any:
         """Crawl from this frame's rows: :func:`mixframe.crawl` seeded with their keys.
@@ -661,7 +302,7 @@ class MixcloudAccessor:
         if "seeds" in kwargs:
             raise TypeError("crawl() takes its seeds from the frame's keys; call "
                             "mixframe.crawl(seeds, ...) to choose others")
-        seeds = list(dict.fromkeys(key for key in self._keys() if key is not None))
+        seeds = list(dict.fromkeys(key for key in _frame_keys(self._obj) if key is not None))
         if not seeds:
             raise ValueError("the frame holds no key to crawl from")
         own = set(inspect.signature(crawl).parameters) - {"seeds", "client_options"}
@@ -674,75 +315,8 @@ class MixcloudAccessor:
 
     def _act(self, action: str, client: Any, dry_run: bool, max_rows: int | None
              ) -> pd.DataFrame:
-        if not isinstance(dry_run, bool):
-            raise TypeError(f"dry_run must be True or False, got {dry_run!r}")
-        if max_rows is not None:
-            check_int("max_rows", max_rows, minimum=1)
-            if len(self._obj) > max_rows:
-                raise ValueError(
-                    f"{action}() would act on {len(self._obj)} rows, more than "
-                    f"max_rows={max_rows}: nothing was sent. Select fewer rows (df.head(n)) "
-                    f"or raise the guard: df.mixcloud.{action}(max_rows={len(self._obj)})")
-        wanted = ACTIONS[action]
-        inner = None
-        if not dry_run:
-            inner = resolve_client(client)
-            require_token(inner, action)
-        token = getattr(inner, "access_token", None)
-        frame_type = _type_of(self._obj)
-        rows: list[tuple[str | None, bool | None, str | None, str | None]] = []
-        for key in self._keys():
-            if key is None:
-                rows.append((None, False, None, "row has no key, not sent"))
-                continue
-            try:
-                normalized = _urls.normalize_key(key)
-            except (TypeError, ValueError) as error:
-                rows.append((key, False, None, f"{redact(error, token)}, not sent"))
-                continue
-            kind = _row_type(normalized, frame_type)
-            if kind != wanted:
-                what = (f"a {kind} row" if kind else
-                        "neither a user nor a cloudcast key (/user/ or /user/slug/)")
-                rows.append((key, False, None,
-                             f"{action} applies to {wanted} rows; {key} is {what}, not sent"))
-                continue
-            if dry_run:
-                rows.append((key, None, f"dry run: would {action} {normalized}", None))
-                continue
-            try:
-                answer = _run(getattr(inner, action)(normalized))
-            except Exception as error:   # recorded per row; the next row goes on
-                rows.append((key, False, None,
-                             redact(f"{type(error).__name__}: {error}", token)))
-                continue
-            rows.append((key, *self._outcome(answer, token)))
-        result = pd.DataFrame({
-            "key": pd.array([row[0] for row in rows], dtype="string"),
-            "action": pd.array([action] * len(rows), dtype="string"),
-            "ok": pd.array([row[1] for row in rows], dtype="boolean"),
-            "message": pd.array([row[2] for row in rows], dtype="string"),
-            "error": pd.array([row[3] for row in rows], dtype="string"),
-        }, index=self._obj.index.copy())
-        result.attrs = {"mixcloud": {"type": None, "action": action, "dry_run": dry_run}}
-        return result
-
-    @staticmethod
-    def _outcome(answer: Any, token: Any) -> tuple[bool, str | None, str | None]:
-        """``(ok, message, error)`` of an action's answer."""
-        data = getattr(answer, "data", answer)
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            error = data["error"]
-            text = f"{error.get('type') or 'Error'}: {error.get('message') or 'no message'}"
-            return False, None, redact(text, token)
-        result = data.get("result") if isinstance(data, dict) else None
-        if isinstance(result, dict):
-            message = result.get("message")
-            message = None if message is None else redact(message, token)
-            if result.get("success") is True:
-                return True, message, None
-            return False, message, "the API did not report success"
-        return False, None, redact(f"unexpected answer: {str(data)[:200]}", token)
+        return _run(rows.act(self._obj, action, client=_loop_client(client), dry_run=dry_run,
+                             max_rows=max_rows))
 
     def follow(self, client: Any = None, *, dry_run: bool = False,
                max_rows: int | None = 25) -> pd.DataFrame:
@@ -820,9 +394,9 @@ class MixcloudAccessor:
         """
         options = player_options(width, height, color, light=light, hide_cover=hide_cover,
                                  mini=mini, hide_artwork=hide_artwork, autoplay=autoplay)
-        frame_type = _type_of(self._obj)
+        frame_type = _frame_type(self._obj)
         values: list[str | None] = []
-        for key in self._keys():
+        for key in _frame_keys(self._obj):
             try:
                 normalized = _urls.normalize_key(key) if key is not None else None
             except (TypeError, ValueError):
@@ -883,8 +457,9 @@ def _action_doc(action: str) -> str:
             }.get(action, f"{verb.capitalize()} every {wanted} row")
     return f"""{what}, as the authorised user.
 
-        One request per row, in row order. An error on a row (refused by the API, a network
-        failure) is recorded in its result and the next row goes on. Rows that are not
+        Blocking ``await mixframe.rows.act(df, "{action}")``. One request per row, in row
+        order. An error on a row (refused by the API, a network failure) is recorded in its
+        result and the next row goes on. Rows that are not
         {wanted}s (told by ``attrs["mixcloud"]["type"]``, else by the key's shape: ``/user/``
         or ``/user/slug/``) and rows without a valid key are reported, not sent.
 
@@ -895,7 +470,8 @@ def _action_doc(action: str) -> str:
             when omitted.
         dry_run : bool, default False
             Send nothing: report what would be sent (``ok`` is ``<NA>`` for those rows).
-            Needs no client.
+            Needs no client, and `max_rows` does not refuse it: each row's message says
+            when the real run would be refused.
         max_rows : int or None, default 25
             Refuse frames with more rows, before anything is sent; ``None`` lifts the guard.
 
@@ -909,7 +485,7 @@ def _action_doc(action: str) -> str:
         Raises
         ------
         ValueError
-            If the frame has more than `max_rows` rows.
+            If the frame has more than `max_rows` rows and this is not a dry run.
         RuntimeError
             If not a dry run, no client is given and no default is set.
         mixframe.AuthError
@@ -917,10 +493,10 @@ def _action_doc(action: str) -> str:
 
         Examples
         --------
-        >>> rows = pd.DataFrame({{"key": ["{example}"]}})
-        >>> rows.mixcloud.{action}(dry_run=True).loc[0, "message"]
+        >>> picked = pd.DataFrame({{"key": ["{example}"]}})
+        >>> picked.mixcloud.{action}(dry_run=True).loc[0, "message"]
         'dry run: would {action} {example}'
-        >>> rows.mixcloud.{action}(client=mixcloud)                 # doctest: +SKIP
+        >>> picked.mixcloud.{action}(client=mixcloud)               # doctest: +SKIP
         """
 
 

@@ -182,3 +182,86 @@ def _parse_token_answer(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         data = dict(parse_qsl(text)) if "=" in text and "<" not in text else {}
     return data if isinstance(data, dict) else {}
+
+
+# -- the redirect back from Mixcloud ------------------------------------------------------------
+
+from urllib.parse import parse_qs, urlsplit  # noqa: E402  (this part is appended on its own)
+
+#: Longest text taken for a bare code (real ones are a few dozen characters).
+_MAX_CODE_LENGTH = 1_000
+
+
+def parse_redirect(text: str, *, state: str | None = None) -> str:
+    """Return the OAuth code in `text`: the address Mixcloud redirected to, its query string,
+    or the code alone.
+
+    Parameters
+    ----------
+    text : str
+        What the user pasted, or the URL the local redirect server received:
+        ``https://example.com/cb/?code=...&state=...``, ``?code=...``, or the bare code.
+    state : str, optional
+        The ``state`` put in the authorisation link. An address must then carry the same
+        ``state``: one with another value, or none, is refused (a login started elsewhere, or a
+        forged one). A bare code, typed deliberately, is accepted whatever `state` is.
+
+    Returns
+    -------
+    str
+        The code, stripped of surrounding blanks.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong and what to paste instead: nothing given, no ``code`` in the
+        address, several different codes, Mixcloud's ``error`` (the user did not allow
+        access), a missing or different ``state``, text that cannot be a code. The message
+        never holds the code.
+
+    Examples
+    --------
+    >>> parse_redirect("https://example.com/cb/?code=Abc123&state=s-1", state="s-1")
+    'Abc123'
+    >>> parse_redirect("  Abc123 ", state="s-1")
+    'Abc123'
+    >>> parse_redirect("https://example.com/cb/?code=Abc123&state=forged", state="s-1")
+    Traceback (most recent call last):
+    ValueError: State mismatch: that address was not produced by the link above (another login, or a forged link). Open the link above again.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("Nothing to log in with: paste the code, or the whole address "
+                         "Mixcloud sent you to, then click Log in.")
+    text = text.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        query = parse_qs(parts.query or parts.fragment)
+    elif text.startswith("?") or "=" in text:
+        query = parse_qs(text.lstrip("?"))
+    else:
+        if len(text) > _MAX_CODE_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in text):
+            raise ValueError("That does not look like a code: paste the address Mixcloud "
+                             "sent you to, or the value after code=.")
+        return text
+    if "error" in query:
+        detail = " ".join(query.get("error_description") or query["error"])
+        raise ValueError(f"Mixcloud did not authorise the application: {detail}.")
+    codes = [code.strip() for code in query.get("code", []) if code.strip()]
+    if not codes:
+        raise ValueError("That address holds no code=...: paste the address Mixcloud sent you "
+                         "to after you allowed access.")
+    if len(set(codes)) > 1:
+        raise ValueError("That address holds several different codes: open the link again.")
+    if state is not None:
+        states = query.get("state")
+        if not states:
+            raise ValueError("That address has no state=...: this login expects one, so it may "
+                             "not come from the link above. Open the link again (or, if you "
+                             "trust it, paste only the code).")
+        if states != [state]:
+            raise ValueError("State mismatch: that address was not produced by the link above "
+                             "(another login, or a forged link). Open the link above again.")
+    return codes[0]
+
+
+__all__ += ["parse_redirect"]

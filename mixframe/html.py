@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from ._redact import redact, strip_secrets
 
-__all__ = ["resource_html", "resource_list_html", "safe_url"]
+__all__ = ["error_html", "error_text", "resource_html", "resource_list_html", "safe_url"]
 
 #: Count fields shown for a resource, in this order, with their labels.
 _COUNTS = (
@@ -133,14 +133,41 @@ def _counts(data: Mapping) -> str:
     return " · ".join(shown[:5])
 
 
-def _error_html(error: Any) -> str:
+def error_text(error: Any) -> str:
+    """Return the one-line text of an API error: ``"Type: message"``, secrets masked.
+
+    Parameters
+    ----------
+    error : dict or str
+        The ``error`` item of an error answer (``{"type": ..., "message": ...}``, or a plain
+        string as the OAuth endpoint sends).
+
+    Examples
+    --------
+    >>> error_text({"type": "NotFoundException", "message": "No user with username 'x'"})
+    "NotFoundException: No user with username 'x'"
+    """
     if isinstance(error, Mapping):
         kind, message = error.get("type", ""), error.get("message", "")
         text = ": ".join(str(part) for part in (kind, message) if part) or "error"
     else:
         text = str(error)
+    return redact(" ".join(text.split()))
+
+
+def error_html(error: Any) -> str:
+    """Return the HTML of an API error: a red *Error* label and :func:`error_text`, escaped.
+
+    Examples
+    --------
+    >>> html = error_html({"type": "NotFoundException", "message": "<gone>"})
+    >>> html.startswith('<div class="mixframe-error"') and '#b00020">Error</strong>' in html
+    True
+    >>> html.endswith("NotFoundException: &lt;gone&gt;</div>")
+    True
+    """
     return (f'<div class="mixframe-error" style="{_BOX_STYLE}">'
-            f'<strong style="color:#b00020">Error</strong> {_escape(redact(text))}</div>')
+            f'<strong style="color:#b00020">Error</strong> {_escape(error_text(error))}</div>')
 
 
 def resource_html(data: Any) -> str:
@@ -164,7 +191,7 @@ def resource_html(data: Any) -> str:
     """
     data = _data_of(data, "resource_html")
     if "error" in data and "key" not in data:
-        return _error_html(data["error"])
+        return error_html(data["error"])
     lines = [f"<strong>{_linked(_title(data), data.get('url'))}</strong>"]
     kind = data.get("type")
     if isinstance(kind, str) and kind:
@@ -231,7 +258,7 @@ def resource_list_html(data: Any, *, max_items: int = 5) -> str:
     if max_items < 0:
         raise ValueError(f"max_items must be >= 0, got {max_items}")
     if "error" in data and "data" not in data:
-        return _error_html(data["error"])
+        return error_html(data["error"])
     items = data.get("data")
     items = items if isinstance(items, list) else []
     paging = data.get("paging")

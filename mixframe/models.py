@@ -21,7 +21,7 @@ from collections import UserDict, UserList
 from typing import Any
 
 from .decorators import paginated, walking
-from .html import resource_html, resource_list_html
+from .html import error_html, error_text, resource_html, resource_list_html
 from ._urls import normalize_key
 
 __all__ = ["AccessDict", "AccessList", "Resource", "ResourceList"]
@@ -60,12 +60,16 @@ class AccessDict(_WrapMixin, UserDict):
     """Dict-like model whose items can also be read as attributes.
 
     Items are wrapped with the proper model when accessed. The original dict is ``.data``.
+    An error answer (an ``error`` item, what a failed request returns unless
+    ``raise_exceptions``) says so in its repr and shows as a red error line in notebooks.
 
     Examples
     --------
     >>> user = AccessDict({"name": "Bob", "pictures": {"small": "s.jpg"}}, mixcloud=None)
     >>> user.name, user["pictures"].small
     ('Bob', 's.jpg')
+    >>> AccessDict({"error": {"type": "NotFoundException", "message": "No user 'x'"}})
+    <AccessDict error: NotFoundException: No user 'x'>
     """
 
     #: URL the response was fetched from, without the access token (``None`` if unknown).
@@ -92,8 +96,25 @@ class AccessDict(_WrapMixin, UserDict):
             raise AttributeError(
                 f"{type(self).__name__!r} object has no attribute {name!r}") from None
 
+    def _error(self) -> Any:
+        """The ``error`` item of an error answer, else None."""
+        error = self.data.get("error")
+        return error if isinstance(error, (dict, str)) and error and "key" not in self.data \
+            else None
+
     def __repr__(self) -> str:
-        return repr(self.data)
+        error = self._error()
+        if error is None:
+            return repr(self.data)
+        return f"<{type(self).__name__} error: {error_text(error)}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
+                          ) -> dict[str, str] | None:
+        """An error answer's display in notebooks (HTML and text); other dicts show as text."""
+        error = self._error()
+        if error is None:
+            return None
+        return {"text/html": error_html(error), "text/plain": repr(self)}
 
     def __getstate__(self) -> dict[str, Any]:
         # The client holds a network session: pickles keep the data only.

@@ -24,20 +24,24 @@ then, once logged in::
 
 from __future__ import annotations
 
-import http.server
+import hashlib
 import itertools
+import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from html import escape as _html_escape
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import ipywidgets
+import traitlets
 
 from . import _urls
 from ._api import PLAYER_URL, key_type
 from ._player import player_iframe, player_options, player_src
 from ._redact import redact
+from ._redirect_server import RedirectServer
+from .auth import parse_redirect
 from .constants import MIXCLOUD_ROOT, OAUTH_ROOT
 from .decorators import check_bool, check_int
 from .defaults import set_default_client
@@ -77,76 +81,13 @@ def _check_text(name: str, value: Any, *, optional: bool = False) -> str | None:
     return value.strip()
 
 
-class _CallbackServer:
-    """A one-shot HTTP server on 127.0.0.1 catching the OAuth redirect at ``/callback``.
+def _digest(code: str) -> str:
+    """A fingerprint of a used code: enough to recognise it, useless to anyone else."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
-    It runs in a daemon thread. `on_callback` receives the full URL of each ``/callback``
-    request carrying a ``code`` or an ``error`` and returns the text of the page shown in the
-    browser and whether the server is done; the server stops then (after the first successful
-    login), or on :meth:`stop`.
-    """
 
-    def __init__(self, on_callback: Any, port: int = 0) -> None:
-        self._on_callback = on_callback
-        self._done = threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query)
-                if parts.path.rstrip("/") != "/callback" or not (
-                        "code" in query or "error" in query):
-                    self._answer(404, "mixframe: nothing here. Waiting for Mixcloud's redirect "
-                                      "to /callback.")
-                    return
-                try:
-                    text, finished = server._on_callback(f"{server.redirect_uri}?{parts.query}")
-                except Exception:  # the widget shows its own errors; keep the page generic
-                    text, finished = "mixframe: the login failed; see the notebook.", False
-                if finished:
-                    server._done.set()
-                self._answer(200, text)
-
-            def _answer(self, status: int, text: str) -> None:
-                body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                        f"<title>mixframe login</title></head><body style=\"{_FONT}\">"
-                        f"<p>{_escape(text)}</p></body></html>").encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Referrer-Policy", "no-referrer")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # request lines hold the OAuth code: never print them
-
-        self._httpd = http.server.HTTPServer(("127.0.0.1", port), Handler)
-        self._httpd.timeout = 0.2
-        self.port: int = self._httpd.server_address[1]
-        self.redirect_uri = f"http://127.0.0.1:{self.port}/callback"
-        self._thread = threading.Thread(target=self._serve, name="mixframe-login-callback",
-                                        daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        try:
-            while not self._done.is_set():
-                self._httpd.handle_request()
-        finally:
-            self._httpd.server_close()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop serving (returns once the socket is closed, or after `timeout` seconds)."""
-        self._done.set()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+#: Colours of the status line, by kind.
+_STATUS_COLOURS = {"error": "#b00020", "ok": "#1b7f3b", "warning": "#8a5300", "info": "#555"}
 
 
 class LoginWidget(ipywidgets.VBox):
@@ -160,8 +101,10 @@ class LoginWidget(ipywidgets.VBox):
     (:func:`mixframe.set_default_client`).
 
     Errors (empty input, a bad or used code, a state mismatch, a network failure) are shown in
-    the widget, never raised. The client secret and the access token never appear in a widget
-    value, in the repr or in a message.
+    the widget, never raised; a failed attempt after a login keeps the logged-in client and
+    says so. The client secret and the access token never appear in a widget value, in the
+    repr or in a message. The address is read by :func:`mixframe.auth.parse_redirect`; the
+    local redirect is caught by :class:`mixframe._redirect_server.RedirectServer`.
 
     Parameters
     ----------
@@ -174,18 +117,20 @@ class LoginWidget(ipywidgets.VBox):
     api_root : str, optional
         API root of the client built after login (default: Mixcloud's).
     state : str, optional
-        Opaque value appended to the authorisation link as ``state=...``. A pasted address
-        must then carry the same ``state``: one with another value, or none, is rejected (a bare
-        code, typed deliberately, is still accepted, since Mixcloud may not send ``state``
-        back).
+        Opaque value appended to the authorisation link as ``state=...``; by default a random
+        one (:func:`secrets.token_urlsafe`), so that a redirect this login did not start is
+        refused (login CSRF). Every address, pasted or caught by the local server, must carry
+        the same ``state``: one with another value, or none, is rejected. A bare code, typed
+        deliberately, is still accepted (if Mixcloud sends the browser back without
+        ``state``, paste the code alone).
     transport : httpx.AsyncBaseTransport, optional
         Transport of the OAuth request and of the client (tests: ``sandbox.transport(app)``).
     local_redirect : bool
         Catch the redirect automatically: serve ``http://127.0.0.1:PORT/callback`` on a free
         port from a daemon thread, use it as the redirect URI, and log in as soon as the browser
-        arrives there. Only useful when the kernel runs on the user's own machine, and only if
-        the application accepts that redirect URI. The server stops after the first successful
-        login, or on :meth:`close`.
+        arrives there with the right ``state``. Only useful when the kernel runs on the user's
+        own machine, and only if the application accepts that redirect URI. The server stops
+        after the first successful login, or on :meth:`close`.
     local_port : int
         Port of the `local_redirect` server; 0 picks a free one.
     client_options : dict, optional
@@ -195,11 +140,11 @@ class LoginWidget(ipywidgets.VBox):
     Attributes
     ----------
     client : MixcloudSync or None
-        The logged-in client, once a login succeeded.
+        The logged-in client, once a login succeeded (a read-only trait: observe it).
     status : str
-        The text shown under the button.
+        The text shown under the button (a read-only trait).
     error : str or None
-        Text of the last error, ``None`` after a success.
+        Text of the last error, ``None`` after a success (a read-only trait).
     authorization_url : str
         The link the user opens.
     redirect_uri : str
@@ -212,8 +157,15 @@ class LoginWidget(ipywidgets.VBox):
     --------
     >>> login = LoginWidget(CLIENT_ID, CLIENT_SECRET, "https://example.com/cb/")  # doctest: +SKIP
     >>> login                                                                   # doctest: +SKIP
-    >>> login.login("https://example.com/cb/?code=Abc123")                      # doctest: +SKIP
+    >>> login.observe(lambda change: print("logged in"), names="client")        # doctest: +SKIP
+    >>> login.login("https://example.com/cb/?code=Abc123&state=...")            # doctest: +SKIP
     """
+
+    client = traitlets.Instance(MixcloudSync, allow_none=True, read_only=True,
+                                help="The logged-in client, once a login succeeded.")
+    status = traitlets.Unicode("", read_only=True, help="The text shown under the button.")
+    error = traitlets.Unicode(None, allow_none=True, read_only=True,
+                              help="Text of the last error, None after a success.")
 
     def __init__(self, client_id: str, client_secret: str, redirect_uri: str | None = None, *,
                  oauth_root: str | None = None, api_root: str | None = None,
@@ -222,7 +174,7 @@ class LoginWidget(ipywidgets.VBox):
                  **kwargs: Any) -> None:
         client_id = _check_text("client_id", client_id)
         secret = _check_text("client_secret", client_secret)
-        state = _check_text("state", state, optional=True)
+        state = _check_text("state", state, optional=True) or secrets.token_urlsafe(16)
         check_bool("local_redirect", local_redirect)
         check_int("local_port", local_port, minimum=0, maximum=65535)
         if local_redirect and redirect_uri is not None:
@@ -242,25 +194,21 @@ class LoginWidget(ipywidgets.VBox):
         self._client_options = options
         self._state = state
         self._lock = threading.Lock()
-        self.client: MixcloudSync | None = None
-        self.error: str | None = None
-        self._status = ""
-        self._server: _CallbackServer | None = None
+        self._used_codes: set[str] = set()
+        self._server: RedirectServer | None = None
         if local_redirect:
-            self._server = _CallbackServer(self._on_local_callback, local_port)
+            self._server = RedirectServer(self._on_local_redirect, local_port)
             redirect_uri = self._server.redirect_uri
         try:
             self._oauth = MixcloudOAuthSync(OAUTH_ROOT if oauth_root is None else oauth_root,
                                             client_id=client_id, client_secret=secret,
                                             redirect_uri=redirect_uri, transport=transport,
                                             raise_exceptions=True)
-            url = self._oauth.authorization_url
+            url = self._oauth.authorization_url + "&" + urlencode({"state": state})
         except Exception:
             if self._server is not None:
                 self._server.stop()
             raise
-        if state is not None:
-            url += "&" + urlencode({"state": state})
         self.authorization_url: str = url
         self.redirect_uri: str = redirect_uri
 
@@ -269,17 +217,20 @@ class LoginWidget(ipywidgets.VBox):
                  if local_redirect else
                  "2. Paste the address Mixcloud sent you to (or just its code) and log in:")
         self.link = ipywidgets.HTML(value=(
-            f'<div style="{_FONT}"><b>1.</b> <a href="{_escape(url)}" target="_blank" '
-            f'rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
+            f'<div style="{_FONT};line-height:1.4"><b>1.</b> <a href="{_escape(url)}" '
+            f'target="_blank" rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
             f'(opens a new tab)<br>{_escape(step2)}</div>'))
+        # "auto", not "100%": the field's margins come on top of a percentage and push it
+        # past the output area; auto fills what the box leaves, margins included.
         self.code_input = ipywidgets.Text(
             placeholder="https://…/?code=… or the code alone",
-            layout=ipywidgets.Layout(width="100%"))
+            layout=ipywidgets.Layout(width="auto", max_width="100%", min_width="0"))
         self.login_button = ipywidgets.Button(description="Log in", button_style="primary",
                                               icon="sign-in", tooltip="Trade the code for a "
                                               "token and log in")
-        self.output = ipywidgets.HTML(value="")
+        self.output = ipywidgets.HTML(value="", layout=ipywidgets.Layout(max_width="100%"))
         self.login_button.on_click(self._on_click)
+        kwargs.setdefault("layout", ipywidgets.Layout(max_width="100%", overflow="hidden"))
         super().__init__(children=[self.link, self.code_input, self.login_button, self.output],
                          **kwargs)
         self._show("Waiting for the code." if not local_redirect else
@@ -287,24 +238,25 @@ class LoginWidget(ipywidgets.VBox):
 
     # -- display --
 
-    @property
-    def status(self) -> str:
-        """The status text shown under the button."""
-        return self._status
-
     def _show(self, text: str, *, kind: str) -> None:
-        self._status = text
-        color = {"error": "#b00020", "ok": "#1b7f3b"}.get(kind, "#555")
-        self.output.value = f'<div style="{_FONT};color:{color}">{_escape(text)}</div>'
+        self.set_trait("status", text)
+        self.output.value = (f'<div style="{_FONT};line-height:1.4;color:{_STATUS_COLOURS[kind]};'
+                             f'overflow-wrap:anywhere">{_escape(text)}</div>')
 
     def _scrub(self, text: str, *secrets: str | None) -> str:
         """Return `text` with every secret masked: query values, the client secret, tokens."""
-        token = getattr(self.client, "access_token", None) if self.client else None
+        token = self.client.access_token if self.client is not None else None
         return redact(text, self._oauth.client_secret, token, *secrets)
 
     def _fail(self, text: str, *secrets: str | None) -> None:
-        self.error = self._scrub(text, *secrets)
-        self._show(self.error, kind="error")
+        """Show a failed attempt; one made while logged in says the login still holds."""
+        error = self._scrub(text, *secrets)
+        self.set_trait("error", error)
+        if self.client is None:
+            self._show(error, kind="error")
+        else:
+            self._show(f"Still logged in as {self._who}; that attempt changed nothing: {error}",
+                       kind="warning")
 
     def __repr__(self) -> str:
         who = "not logged in"
@@ -317,41 +269,10 @@ class LoginWidget(ipywidgets.VBox):
 
     def _parse(self, text: Any) -> str:
         """Return the code in `text` (a bare code or a redirected URL), checking its state."""
-        if not isinstance(text, str) or not text.strip():
-            raise _LoginProblem("Nothing to log in with: paste the code, or the whole address "
-                                "Mixcloud sent you to, then click Log in.")
-        text = text.strip()
-        if "://" in text:
-            parts = urlsplit(text)
-            query = parse_qs(parts.query or parts.fragment)
-        elif text.startswith("?") or "=" in text:
-            query = parse_qs(text.lstrip("?"))
-        else:
-            if len(text) > 1000 or any(ch.isspace() or ord(ch) < 32 for ch in text):
-                raise _LoginProblem("That does not look like a code: paste the address "
-                                    "Mixcloud sent you to, or the value after code=.")
-            return text
-        if "error" in query:
-            detail = " ".join(query.get("error_description") or query["error"])
-            raise _LoginProblem(f"Mixcloud did not authorise the application: {detail}.")
-        codes = [code.strip() for code in query.get("code", []) if code.strip()]
-        if not codes:
-            raise _LoginProblem("That address holds no code=...: paste the address Mixcloud "
-                                "sent you to after you allowed access.")
-        if len(set(codes)) > 1:
-            raise _LoginProblem("That address holds several different codes: open the link "
-                                "again.")
-        if self._state is not None:
-            states = query.get("state")
-            if not states:
-                raise _LoginProblem("That address has no state=...: this login expects one, so "
-                                    "it may not come from the link above. Open the link again "
-                                    "(or, if you trust it, paste only the code).")
-            if states != [self._state]:
-                raise _LoginProblem("State mismatch: that address was not produced by the "
-                                    "link above (another login, or a forged link). Open the "
-                                    "link above again.")
-        return codes[0]
+        try:
+            return parse_redirect(text, state=self._state)
+        except ValueError as problem:
+            raise _LoginProblem(str(problem)) from None
 
     def _exchange(self, code: str) -> tuple[MixcloudSync, Any]:
         """Trade `code` for a token; return the new client and its ``me()``."""
@@ -398,18 +319,20 @@ class LoginWidget(ipywidgets.VBox):
     def login(self, code_or_url: str | None = None) -> MixcloudSync | None:
         """Log in with a code, or with the address Mixcloud redirected to.
 
-        This is what the *Log in* button does (with the text field's value).
+        This is what the *Log in* button does (with the text field's value). The code that
+        logged this widget in, given again, sends nothing and keeps the login.
 
         Parameters
         ----------
         code_or_url : str, optional
-            The code, or the redirected URL holding ``code`` (and ``state``). Default: the text
+            The code, or the redirected URL holding ``code`` and ``state``. Default: the text
             field's value.
 
         Returns
         -------
         MixcloudSync or None
-            The logged-in client, or ``None`` when the login failed (see :attr:`error`).
+            The logged-in client, or ``None`` when the login failed (see :attr:`error`; a
+            client logged in earlier stays in :attr:`client`).
         """
         text = self.code_input.value if code_or_url is None else code_or_url
         if not self._lock.acquire(blocking=False):
@@ -419,7 +342,14 @@ class LoginWidget(ipywidgets.VBox):
         try:
             self._show("Logging in…", kind="info")
             code = self._parse(text)
+            if self.client is not None and _digest(code) in self._used_codes:
+                self.code_input.value = ""
+                self.set_trait("error", None)
+                self._show(f"Still logged in as {self._who}: that code was already used for "
+                           f"this login (a code works once), so nothing was sent.", kind="ok")
+                return self.client
             client, me = self._exchange(code)
+            self._used_codes.add(_digest(code))
             self._adopt(client, me)
             return client
         except _LoginProblem as problem:
@@ -433,9 +363,9 @@ class LoginWidget(ipywidgets.VBox):
 
     def _adopt(self, client: MixcloudSync, me: Any) -> None:
         """Make `client` the widget's client and mixframe's default; say who logged in."""
-        old, self.client = self.client, client
+        old = self.client
         self._me = {name: me.data.get(name) for name in ("name", "username", "key")}
-        self.error = None
+        self.set_trait("error", None)
         self.code_input.value = ""
         set_default_client(client)
         if self._server is not None:
@@ -447,6 +377,7 @@ class LoginWidget(ipywidgets.VBox):
                 pass
         self._show(f"Logged in as {self._who}. Access token received (hidden); this client is "
                    f"now mixframe's default.", kind="ok")
+        self.set_trait("client", client)   # last: observers see the whole login
 
     def _on_click(self, _button: Any) -> None:
         try:
@@ -454,7 +385,7 @@ class LoginWidget(ipywidgets.VBox):
         except Exception as error:  # a click never ends in a traceback
             self._fail(f"The login failed: {type(error).__name__}: {error}")
 
-    def _on_local_callback(self, url: str) -> tuple[str, bool]:
+    def _on_local_redirect(self, url: str) -> tuple[str, bool]:
         """Log in with the redirect caught by the local server; return the page's text and
         whether the server is done (after a success: a failed attempt may be retried)."""
         client = self.login(url)

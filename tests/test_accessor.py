@@ -4,15 +4,17 @@ wrong types, no client), the token kept out of every frame, and calls from a run
 
 from __future__ import annotations
 
+import asyncio
 import re
 import warnings
 
+import httpx
 import pandas as pd
 import pytest
 
 import mixframe
-from mixframe import (AuthError, NotFoundError, RetryPolicy, sandbox,
-                      set_default_client)
+from mixframe import (AuthError, Mixcloud, MixcloudSync, NotFoundError, RetryPolicy, rows,
+                      sandbox, set_default_client)
 from mixframe.accessor import ACTIONS, RESULT_COLUMNS, MixcloudAccessor
 from mixframe.frames import page_frame, to_frame
 from mixframe.sync import _runner
@@ -92,9 +94,78 @@ def test_next_page_is_none_at_the_end_and_sends_nothing(sb, client):
     assert len(last) == 42
     before = sb.request_count
     assert last.mixcloud.next_page(client) is None
-    assert to_frame([{"key": "/spartacus/", "username": "spartacus"}]
-                    ).mixcloud.previous_page(client) is None
+    assert last.mixcloud.previous_page(client) is not None     # a real page has one
+    assert sb.request_count == before + 1
+    before = sb.request_count
+    assert last.mixcloud.next_page() is None     # nothing to fetch: no client needed
     assert sb.request_count == before
+
+
+def test_next_page_of_a_frame_that_is_not_a_page_says_which_frames_have_pages(sb, client):
+    """A crawl table, a concat of pages, a connection() result or a frame built from records
+    has no paging links: None would read as "last page", so it is an error."""
+    first = page(client, "/NTSRadio/cloudcasts/?limit=20")
+    second = first.mixcloud.next_page(client)
+    crawled = mixframe.crawl(["spartacus"], connections=["cloudcasts"], depth=1,
+                             progress=False, client=client)
+    not_pages = {"crawl table": crawled.cloudcasts,
+                 "concat of pages": pd.concat([first, second], ignore_index=True),
+                 "connection result": crawled.users.mixcloud.connection("followers",
+                                                                        client=client),
+                 "records": to_frame([{"key": "/spartacus/", "username": "spartacus"}])}
+    before = sb.request_count
+    for what, frame in not_pages.items():
+        for method in ("next_page", "previous_page", "all_pages"):
+            with pytest.raises(ValueError, match=r"needs a page of a list") as caught:
+                getattr(frame.mixcloud, method)(client=client)
+            message = str(caught.value)
+            assert all(source in message for source in (
+                "page_frame()", "ResourceList.to_frame()", "next_page()", "all_pages()")), what
+    assert sb.request_count == before
+    # frames that are pages: from page_frame, ResourceList.to_frame, next_page, all_pages
+    listed = client.get("NTSRadio").cloudcasts(limit=20).to_frame()
+    for frame in (listed, second, first.mixcloud.all_pages(max_pages=2, client=client,
+                                                           progress=False)):
+        assert frame.mixcloud.next_page(client) is not None
+
+
+def test_the_next_page_keeps_the_columns_of_this_page_when_it_brings_a_new_field():
+    """A next page with a field this one lacks (`mood`) appends it; this page's columns,
+    order and kinds are kept, so the pages concatenate without floats or objects appearing
+    in columns of ints and bools."""
+    api = "https://api.mixcloud.com/u/cloudcasts/"
+
+    def show(number, **extra):
+        return {"key": f"/u/show-{number}/", "type": "cloudcast", "name": f"Show {number}",
+                "play_count": number, "user": {"key": "/u/", "username": "u"}, **extra}
+
+    def answer(request):
+        if request.url.params.get("offset") == "2":
+            return httpx.Response(200, json={"data": [show(3, mood="calm"), show(4)],
+                                             "paging": {}})
+        return httpx.Response(200, json={"data": [show(1), show(2)],
+                                         "paging": {"next": api + "?offset=2"}})
+
+    with MixcloudSync(transport=httpx.MockTransport(answer)) as mixcloud:
+        first = page_frame(mixcloud.fetch("u/cloudcasts"), url=api)
+        first["rank"] = [1, 2]                      # the analyst's own columns
+        first["picked"] = [True, False]
+        second = first.mixcloud.next_page(mixcloud)
+        every = first.mixcloud.all_pages(client=mixcloud, progress=False)
+    assert list(second.columns) == [*first.columns, "mood"]
+    assert second["mood"].tolist()[0] == "calm" and pd.isna(second["mood"].iloc[1])
+    assert second["rank"].isna().all() and second["picked"].isna().all()
+    both = pd.concat([first, second], ignore_index=True)
+    assert list(both.columns) == list(second.columns)
+    nullable = {"int64": "Int64", "bool": "boolean"}      # the twins that can hold <NA>
+    for name in first.columns:
+        kind = both[name].dtype
+        assert kind in (first[name].dtype, nullable.get(str(first[name].dtype))), name
+    assert both["rank"].tolist()[:2] == [1, 2] and both["rank"].dtype == "Int64"
+    assert both["picked"].tolist()[:2] == [True, False] and both["picked"].dtype == "boolean"
+    assert list(every.columns) == list(second.columns)
+    assert every["rank"].dtype == "Int64" and every["picked"].dtype == "boolean"
+    assert every["mood"].tolist()[2] == "calm"
 
 
 def test_next_page_keeps_extra_columns_of_this_frame(client):
@@ -117,6 +188,60 @@ def test_all_pages_reaches_the_ground_truth(sb, client, limit, requests):
     assert list(every.index) == list(range(142))
     assert every.attrs["mixcloud"]["next"] is None
     assert every.attrs["mixcloud"]["url"] == first.attrs["mixcloud"]["url"]
+
+
+def notebook_bars(monkeypatch):
+    """The progress bars all_pages() shows, as the notebook widget bars Jupyter gets."""
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    bars = []
+
+    class Bar(notebook_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr("tqdm.auto.tqdm", Bar)
+    return bars
+
+
+def bar_style(bar) -> str:
+    return bar.container.children[1].bar_style     # "success" is green, "danger" red
+
+
+def test_a_list_that_ends_before_max_pages_ends_with_a_full_green_bar(sb, client,
+                                                                      monkeypatch):
+    bars = notebook_bars(monkeypatch)
+    first = page(client, "/NTSRadio/cloudcasts/?limit=100")       # 142 shows: 2 pages
+    every = first.mixcloud.all_pages(max_pages=5, client=client)
+    assert len(every) == 142 and every.attrs["mixcloud"]["next"] is None
+    assert (bars[0].n, bars[0].total) == (2, 2)
+    assert bar_style(bars[0]) == "success"
+    # stopped by max_pages: the bar is full at the bound the caller chose
+    first = page(client, "/NTSRadio/cloudcasts/?limit=20")
+    three = first.mixcloud.all_pages(max_pages=3, client=client)
+    assert (bars[1].n, bars[1].total) == (3, 3) and len(three) == 60
+
+
+def test_a_walk_that_fails_leaves_its_bar_short_and_red(sb, client, monkeypatch):
+    bars = notebook_bars(monkeypatch)
+    first = page(client, "/NTSRadio/cloudcasts/?limit=20")
+    first.attrs["mixcloud"]["next"] = URL + "/nobody-at-all/cloudcasts/?limit=20"
+    with pytest.raises(NotFoundError):
+        first.mixcloud.all_pages(max_pages=5, client=client)
+    assert (bars[0].n, bars[0].total) == (1, 5)
+    assert bar_style(bars[0]) == "danger"
+
+
+def test_all_pages_has_a_sane_default_bound(sb, client):
+    first = page(client, "/NTSRadio/cloudcasts/?limit=1")         # 142 pages of one show
+    before = sb.request_count
+    with pytest.warns(RuntimeWarning, match=r"stopped after 100 pages.*continue"):
+        bounded = first.mixcloud.all_pages(client=client, progress=False)
+    assert sb.request_count - before == 99
+    assert list(bounded.key) == truth(sb, "/NTSRadio/cloudcasts/")[:100]
+    rest = bounded.mixcloud.all_pages(client=client, progress=False)   # goes on from there
+    assert list(rest.key) == truth(sb, "/NTSRadio/cloudcasts/")
 
 
 def test_all_pages_max_pages_counts_the_current_page_and_can_be_continued(sb, client):
@@ -304,12 +429,25 @@ def test_max_rows_guards_before_anything_is_sent(sb, client):
         users.mixcloud.follow(client=client)
     with pytest.raises(ValueError, match="max_rows"):
         users.head(3).mixcloud.follow(client=client, max_rows=2)
-    with pytest.raises(ValueError, match="max_rows"):
-        users.mixcloud.favorite(dry_run=True)
     assert sb.request_count == before
     assert len(users.mixcloud.follow(dry_run=True, max_rows=None)) == 30
     assert len(users.mixcloud.follow(dry_run=True, max_rows=30)) == 30
     assert sb.request_count == before
+
+
+def test_a_dry_run_is_not_refused_by_max_rows_but_says_the_real_run_would_be(sb, client):
+    users = page(client, "/NTSRadio/followers/?limit=30")
+    before, following = sb.request_count, truth(sb, f"{ME}following/")
+    plan = users.mixcloud.follow(dry_run=True)
+    assert sb.request_count == before and truth(sb, f"{ME}following/") == following
+    assert len(plan) == 30 and plan.ok.isna().all()
+    assert plan.message.tolist() == [
+        f"dry run: would follow {key}; the real run would be refused: 30 rows, more than "
+        f"max_rows=25" for key in users.key]
+    within = users.head(25).mixcloud.follow(dry_run=True)
+    assert not within.message.str.contains("refused").any()
+    with pytest.raises(ValueError, match=r"30 rows.*max_rows=25"):
+        users.mixcloud.follow(client=client)
 
 
 def test_rows_of_the_wrong_type_are_reported_not_sent(sb, client):
@@ -429,3 +567,50 @@ def test_an_unused_async_client_works_too(sb):
             assert list(first.mixcloud.next_page(fresh).key) == shows[100:]
     finally:
         _runner.run(fresh.close())   # its session lives on mixframe's loop thread
+
+
+# -- the async functions behind the accessor ---------------------------------------------------
+
+async def test_the_rows_functions_are_awaited_on_the_running_loop(sb):
+    """Notebooks await rows.* directly: with an async client on this loop, and with a
+    MixcloudSync (its requests go to its own loop thread, this loop is never blocked)."""
+    shows = truth(sb, "/NTSRadio/cloudcasts/")
+    async with Mixcloud(**sandbox.roots(URL), transport=sandbox.transport(sb),
+                        access_token=sandbox.TOKEN, retries=FAST) as mixcloud:
+        first = page_frame(await mixcloud.fetch(URL + "/NTSRadio/cloudcasts/?limit=100",
+                                                relative=False))
+        assert list((await rows.next_page(first, client=mixcloud)).key) == shows[100:]
+        every = await rows.all_pages(first, client=mixcloud, progress=False)
+        assert list(every.key) == shows
+        assert len(await rows.load(first.head(3), client=mixcloud)) == 3
+    with make_client(sb) as blocking:
+        set_default_client(blocking)
+        ticks = 0
+
+        async def ticking():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0)
+                ticks += 1
+
+        ticker = asyncio.create_task(ticking())
+        fans = await rows.connection(first.head(2), "favorites")
+        loaded = await rows.load(first.head(5))
+        ticker.cancel()
+        assert set(fans.source_key) <= set(first.key[:2])
+        assert list(loaded.key) == list(first.key[:5])
+        assert ticks > 0                                   # the loop kept running
+        users = not_followed(sb, blocking, 1)
+        done = await rows.act(users, "follow")
+        assert done.ok.all() and users.key.iloc[0] in truth(sb, f"{ME}following/")
+
+
+def test_the_rows_functions_check_their_frame():
+    with pytest.raises(ValueError, match=r"needs a 'key' column.*'id'"):
+        asyncio.run(rows.load(pd.DataFrame({"id": [1]})))
+    with pytest.raises(TypeError, match="DataFrame"):
+        asyncio.run(rows.act([{"key": "/a/"}], "follow", dry_run=True))
+    with pytest.raises(ValueError, match="action must be one of"):
+        asyncio.run(rows.act(pd.DataFrame({"key": ["/a/"]}), "like", dry_run=True))
+    assert set(rows.__all__) >= {"all_pages", "act", "connection", "load", "next_page",
+                                 "previous_page"}

@@ -27,12 +27,15 @@ LAYERS: dict[str, int] = {
                      "datetime", "json", "_logging"], 0),
     # 1. pure policies and transforms: retry, argument checks, paging rules, HTML, tables
     **dict.fromkeys(["retry", "decorators", "paging", "html", "frames"], 1),
-    # 2. the client: transport, client, models, OAuth, the sync twins, the default client
-    **dict.fromkeys(["_transport", "models", "core", "auth", "sync", "defaults"], 2),
+    # 2. the client: transport, client, models, OAuth (and its local redirect server), the
+    # sync twins, the default client
+    **dict.fromkeys(["_transport", "models", "core", "auth", "_redirect_server", "sync",
+                     "defaults"], 2),
     # 3. the crawl
     "crawler": 3,
     # 4. the notebook layer and the command line
-    **dict.fromkeys(["accessor", "widgets", "crawl_cli", "cli", "__init__", "__main__"], 4),
+    **dict.fromkeys(["accessor", "rows", "widgets", "crawl_cli", "cli", "__init__", "__main__"],
+                    4),
 }
 #: What the sandbox may import from the rest of mixframe.
 SANDBOX_MAY_IMPORT = {"_api", "constants"}

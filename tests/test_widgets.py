@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pandas as pd
 import pytest
+import traitlets
 
 import mixframe
-from mixframe import Resource, ResourceList, sandbox
+from mixframe import AccessDict, MixcloudOAuth, Resource, ResourceList, sandbox
 from mixframe.html import resource_html, resource_list_html, safe_url
 from mixframe.sync import MixcloudSync
 from mixframe.widgets import Gallery, LoginWidget, Player, gallery, player, player_html
@@ -66,6 +68,12 @@ def assert_no_secrets(widget: LoginWidget, *extra: str) -> None:
         secrets.append(widget.client.access_token)
     for secret in secrets:
         assert secret not in text
+
+
+def unstated_link(redirect_uri: str) -> str:
+    """An authorisation link for the sandbox app without any state, as anyone can build."""
+    return MixcloudOAuth(OAUTH_ROOT, client_id=sandbox.CLIENT_ID,
+                         redirect_uri=redirect_uri).authorization_url
 
 
 def click(widget: LoginWidget, value: str) -> None:
@@ -152,14 +160,37 @@ def test_bad_code_is_reported_not_raised(app):
     assert_no_secrets(widget)
 
 
+def token_requests(app) -> int:
+    return sum(r.path == "/oauth/access_token" for r in app.requests)
+
+
 def test_a_code_works_once(app):
     widget = make_widget(app)
     location = follow(app, widget.authorization_url)
     click(widget, location)
-    first = widget.client
+    assert widget.client is not None
+    state = parse_qs(urlsplit(widget.authorization_url).query)["state"][0]
+    other = make_widget(app, state=state)
+    click(other, location)
+    assert other.client is None and "refused the code" in other.error
+
+
+def test_repasting_the_used_code_after_a_login_says_it_is_still_logged_in(app):
+    widget = make_widget(app)
+    location = follow(app, widget.authorization_url)
     click(widget, location)
-    assert "refused the code" in widget.error
-    assert widget.client is first                 # a failed retry keeps the working client
+    first, sent = widget.client, token_requests(app)
+    click(widget, location)                       # the same address, pasted again
+    assert widget.client is first and mixframe.get_default_client() is first
+    assert widget.error is None
+    assert "Still logged in as" in widget.status and "already used" in widget.status
+    assert "b00020" not in widget.output.value    # not shown as an error
+    assert token_requests(app) == sent            # nothing sent for a spent code
+    click(widget, "some-other-bad-code")          # a failed new attempt keeps the login
+    assert widget.client is first and "refused the code" in widget.error
+    assert widget.status.startswith("Still logged in as")
+    assert "b00020" not in widget.output.value
+    assert_no_secrets(widget)
 
 
 def test_state_mismatch_is_rejected_before_the_code_is_sent(app):
@@ -177,7 +208,7 @@ def test_state_mismatch_is_rejected_before_the_code_is_sent(app):
 
 def test_missing_state_is_rejected_when_one_is_expected(app):
     widget = make_widget(app, state="expected")
-    location = follow(app, make_widget(app).authorization_url)   # no state in it
+    location = follow(app, unstated_link(REDIRECT))
     click(widget, location)
     assert widget.client is None and "no state" in widget.error
 
@@ -276,10 +307,17 @@ def test_local_redirect_catches_the_code(app):
         assert page.status_code == 200 and "logged in as" in page.text
         assert widget.client is not None and mixframe.get_default_client() is widget.client
         assert widget.client.access_token not in page.text
-        widget._server._thread.join(5)
-        assert not widget.local_server_running
+        assert stops(widget)
     finally:
         widget.close()
+
+
+def stops(widget: LoginWidget, within: float = 5.0) -> bool:
+    """Whether the widget's local server stops within `within` seconds."""
+    deadline = time.monotonic() + within
+    while widget.local_server_running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not widget.local_server_running
 
 
 def test_local_redirect_also_accepts_a_pasted_url_and_then_stops(app):
@@ -297,6 +335,72 @@ def test_local_redirect_server_stops_on_close(app):
     assert widget.local_server_running
     widget.close()
     assert not widget.local_server_running
+
+
+def test_every_login_has_a_random_state_by_default(app):
+    first, second = make_widget(app), make_widget(app)
+    states = [parse_qs(urlsplit(widget.authorization_url).query)["state"][0]
+              for widget in (first, second)]
+    assert states[0] != states[1] and all(len(state) >= 16 for state in states)
+    location = follow(app, first.authorization_url)
+    assert f"state={states[0]}" in location
+    click(second, location)                  # the other login's redirect is refused
+    assert second.client is None and "state mismatch" in second.error.lower()
+    click(first, location)
+    assert first.client is not None, first.status
+
+
+def test_a_forged_local_redirect_without_the_state_is_refused(app):
+    """Login CSRF: anyone can get a code for this public client id and send the browser to
+    the local server; without this login's state it must not log the notebook in."""
+    widget = make_widget(app, redirect_uri=None, local_redirect=True)
+    try:
+        forged = follow(app, unstated_link(widget.redirect_uri))
+        assert forged.startswith(widget.redirect_uri + "?code=") and "state=" not in forged
+        sent = token_requests(app)
+        with httpx.Client(timeout=10) as browser:
+            page = browser.get(forged)
+        assert page.status_code == 200 and "failed" in page.text
+        assert widget.client is None and mixframe.get_default_client() is None
+        assert "no state" in widget.error
+        assert token_requests(app) == sent           # the forged code was never traded
+        assert widget.local_server_running           # still waiting for the real one
+        with httpx.Client(timeout=10) as browser:
+            assert "logged in as" in browser.get(follow(app, widget.authorization_url)).text
+        assert widget.client is not None
+    finally:
+        widget.close()
+
+
+def test_code_can_observe_the_login(app):
+    widget = make_widget(app)
+    seen = []
+    widget.observe(lambda change: seen.append((change["name"], change["new"])),
+                   names=["client", "error"])
+    statuses = []
+    widget.observe(lambda change: statuses.append(change["new"]), names="status")
+    click(widget, "not-a-real-code")
+    assert seen == [("error", widget.error)] and widget.client is None
+    click(widget, follow(app, widget.authorization_url))
+    assert seen[-2:] == [("error", None), ("client", widget.client)]
+    assert isinstance(seen[-1][1], MixcloudSync)
+    assert statuses[-1] == widget.status and "Logged in as" in statuses[-1]
+    assert "Logging in…" in statuses
+    for name in ("client", "status", "error"):
+        with pytest.raises(traitlets.TraitError, match="read-only"):
+            setattr(widget, name, None)
+
+
+def test_the_login_widget_fits_its_output_area(app):
+    """The text field used width 100% plus its margins, past the output area: it now fills
+    what the box leaves (auto), and nothing in the widget is wider than the box."""
+    widget = make_widget(app)
+    assert widget.code_input.layout.width == "auto"
+    for part in (widget, widget.code_input, widget.output):
+        assert part.layout.max_width == "100%"
+    assert "overflow-wrap:anywhere" in widget.output.value   # long messages wrap
+    assert [type(child).__name__ for child in widget.children] == ["HTML", "Text", "Button",
+                                                                   "HTML"]
 
 
 # -- players ----------------------------------------------------------------------------------
@@ -495,3 +599,29 @@ def test_safe_url():
         "https://a.test/p?k=v#f"
     assert safe_url("data:text/html,hi") is None and safe_url(None) is None
     assert safe_url("https://a.test/\nx") is None
+
+
+def test_an_error_result_displays_as_an_error_in_notebooks(app):
+    """In the default mode (raise_exceptions=False) a failed request returns an error
+    result: it shows as a red error line in Jupyter and reads as one in a repr."""
+    from IPython.core.formatters import DisplayFormatter
+
+    with MixcloudSync(**sandbox.roots(sandbox.IN_PROCESS_URL), transport=sandbox.transport(app),
+                      access_token=sandbox.TOKEN) as mixcloud:
+        missing = mixcloud.get("nobody-at-all")
+        refused = mixcloud.follow("nobody-at-all")
+        found = mixcloud.get("spartacus")
+    formats = DisplayFormatter().format
+    for result in (missing, refused):
+        assert "error" in result
+        shown, _ = formats(result)
+        assert "mixframe-error" in shown["text/html"] and "#b00020" in shown["text/html"]
+        assert "NotFoundException" in shown["text/html"] and "nobody-at-all" in shown["text/html"]
+        assert shown["text/plain"].startswith("<AccessDict error: NotFoundException: ")
+        assert "{'error'" not in repr(result)
+    assert "mixframe-error" not in formats(found)[0].get("text/html", "")
+    plain = AccessDict({"result": {"success": True, "message": "Now following"}})
+    assert "text/html" not in formats(plain)[0] and repr(plain).startswith("{'result'")
+    echoed = AccessDict({"error": {"type": "OAuthException",
+                                   "message": "bad https://x.test/?access_token=SEKRIT"}})
+    assert "SEKRIT" not in repr(echoed) and "SEKRIT" not in str(formats(echoed)[0])
