@@ -546,12 +546,12 @@ def memory_worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     original = getattr(module._run, "build_tables", None)
     if original is not None:  # mark when the crawl stops fetching and starts building tables
-        def timed_tables(*args: Any, **kwargs: Any) -> Any:
+        async def timed_tables(*args: Any, **kwargs: Any) -> Any:
             record()
             phase["tables_start"] = time.perf_counter()
             phase["code"] = 1
             try:
-                return original(*args, **kwargs)
+                return await original(*args, **kwargs)
             finally:
                 phase["tables_end"] = time.perf_counter()
                 phase["code"] = 2
