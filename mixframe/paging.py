@@ -46,6 +46,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -67,6 +68,7 @@ MAX_NEXT_LENGTH = 8_192
 STOP_REASONS = ("last_page", "empty_page", "repeated_next", "nothing_new", "max_pages",
                 "max_items")
 _ENDED = frozenset(STOP_REASONS[:3])
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a URL (httpx refuses to send one)
 
 Page = TypeVar("Page")
 
@@ -97,7 +99,7 @@ def check_page(page: Any, url: str | None = None) -> tuple[list[dict[str, Any]],
     DecodeError
         Naming what is wrong: no ``data`` list, an item that is not an object or whose ``key``
         is not a key, ``paging`` or ``metadata`` of the wrong type, a ``next`` link that is
-        not a URL or is too long.
+        not a URL (or holds a control character) or is too long.
     """
     body = _body(page)
     if not isinstance(body, Mapping):
@@ -124,6 +126,8 @@ def check_page(page: Any, url: str | None = None) -> tuple[list[dict[str, Any]],
         raise _bad(url, f"'paging.next' is {len(following):,} characters long")
     if not following.lower().startswith(("http://", "https://")):
         raise _bad(url, "'paging.next' is not an http(s) URL")
+    if _CONTROL.search(following):
+        raise _bad(url, "'paging.next' holds a control character")
     return data, following
 
 

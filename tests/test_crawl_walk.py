@@ -126,6 +126,8 @@ BAD_LIST_PAGES = {
                            "absolute URL"),
     "next is 70 KB": ({"data": [user("f3")], "paging": {"next": NEXT + "9" * 70_000}},
                       "characters long"),
+    "next holds a control character": ({"data": [user("f3")], "paging": {
+        "next": NEXT.replace("/followers", "/\x00followers")}}, "control character"),
 }
 BAD_DETAILS = {
     "metadata is a str": ({**user("bob"), "metadata": "oops"}, "metadata is a str"),
