@@ -204,6 +204,7 @@ class Walk:
             if not new:
                 continue
             for name in expand.get(item.get("type"), ()):
+                # the API's own URL, not metadata.connections': the server never picks a host
                 url = self.client.api_url(f"{item['key']}{name}")
                 self.found.append((level + 1, next(self.order), item["key"], name,
                                    _urls.merge_query(url, {"limit": self.page_size})))
