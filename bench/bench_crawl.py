@@ -224,9 +224,9 @@ def client_options(url: str) -> dict[str, Any]:
 
 
 def crawler_module() -> Any:
-    import mixframe
+    import mixframe.crawler
 
-    return sys.modules[mixframe.crawl.__module__]
+    return mixframe.crawler
 
 
 def cpu_self() -> float:
@@ -544,18 +544,18 @@ def memory_worker(spec: dict[str, Any]) -> dict[str, Any]:
                 codes[i] = phase["code"]
                 count[0] = i + 1
 
-    original = getattr(module, "_tables", None)
+    original = getattr(module._run, "build_tables", None)
     if original is not None:  # mark when the crawl stops fetching and starts building tables
-        def timed_tables(*args: Any, **kwargs: Any) -> Any:
+        async def timed_tables(*args: Any, **kwargs: Any) -> Any:
             record()
             phase["tables_start"] = time.perf_counter()
             phase["code"] = 1
             try:
-                return original(*args, **kwargs)
+                return await original(*args, **kwargs)
             finally:
                 phase["tables_end"] = time.perf_counter()
                 phase["code"] = 2
-        module._tables = timed_tables
+        module._run.build_tables = timed_tables
     stop = threading.Event()
 
     def sample() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,9 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters a Mixcloud key may hold unencoded: slugs, "+" and ":" of genre filters.
 KEY_SAFE = "/+:@!$&'()*,;=~"
+# Characters no key holds: a query, a fragment, a backslash, control characters. (A regular
+# expression: every item of every page a crawl meets is checked with it.)
+_NOT_IN_KEYS = re.compile(r"[?#\\\x00-\x1f\x7f]")
 
 
 def normalize_key(key: Any) -> str:
@@ -29,7 +33,7 @@ def normalize_key(key: Any) -> str:
         raise TypeError(f"key must be a str such as 'bob/my-mix', got {type(key).__name__}")
     if "://" in key or key.lower().startswith(("http:", "https:")):
         raise ValueError(f"key {key!r} is an absolute URL; pass relative=False to get() it")
-    if any(ch in key for ch in "?#\\") or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+    if _NOT_IN_KEYS.search(key):
         raise ValueError(f"key {key!r} holds a character that cannot be part of a Mixcloud key")
     segments = [segment for segment in key.strip().split("/") if segment]
     if any(segment in (".", "..") for segment in segments):

@@ -23,7 +23,8 @@ in hand's :meth:`~mixframe.ResourceList.pages`, the accessor's ``all_pages()`` a
 A list that ends (the first three) is a complete list; :attr:`ListWalk.complete` says so.
 Each page is checked by :func:`check_page` before it is used: a page of the wrong shape raises
 :class:`~mixframe.exceptions.DecodeError` naming what is wrong, instead of a ``TypeError``
-deep inside the caller.
+deep inside the caller. :func:`check_resource` checks a page holding one resource (its
+details) by the same rules.
 
 Examples
 --------
@@ -45,6 +46,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -53,7 +55,7 @@ from ._redact import strip_secrets
 from .exceptions import DecodeError
 
 __all__ = ["DEFAULT_MAX_PAGES", "MAX_NEXT_LENGTH", "STOP_REASONS", "ListWalk", "check_page",
-           "page_items", "page_next"]
+           "check_resource", "page_items", "page_next"]
 
 logger = logging.getLogger("mixframe")
 
@@ -66,6 +68,7 @@ MAX_NEXT_LENGTH = 8_192
 STOP_REASONS = ("last_page", "empty_page", "repeated_next", "nothing_new", "max_pages",
                 "max_items")
 _ENDED = frozenset(STOP_REASONS[:3])
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a URL (httpx refuses to send one)
 
 Page = TypeVar("Page")
 
@@ -76,10 +79,10 @@ def _body(page: Any) -> Any:
     return data if isinstance(data, dict) else page
 
 
-def _bad(url: str | None, problem: str) -> DecodeError:
+def _bad(url: str | None, problem: str, shape: str = "a list page") -> DecodeError:
     where = f"the page {_urls_shown(url)}" if url else "a page"
     return DecodeError({"error": {"type": "DecodeError",
-                                  "message": f"{where} is not a list page: {problem}"}},
+                                  "message": f"{where} is not {shape}: {problem}"}},
                        url=_urls_shown(url) if url else None)
 
 
@@ -96,7 +99,7 @@ def check_page(page: Any, url: str | None = None) -> tuple[list[dict[str, Any]],
     DecodeError
         Naming what is wrong: no ``data`` list, an item that is not an object or whose ``key``
         is not a key, ``paging`` or ``metadata`` of the wrong type, a ``next`` link that is
-        not a URL or is too long.
+        not a URL (or holds a control character) or is too long.
     """
     body = _body(page)
     if not isinstance(body, Mapping):
@@ -108,7 +111,7 @@ def check_page(page: Any, url: str | None = None) -> tuple[list[dict[str, Any]],
     for index, item in enumerate(data):
         if not isinstance(item, Mapping):
             raise _bad(url, f"item {index} is a {type(item).__name__}, not an object")
-        _check_item(url, index, item)
+        _check_item(url, f"item {index}'s", item)
     paging = body.get("paging", {})
     if paging is None:
         paging = {}
@@ -123,31 +126,53 @@ def check_page(page: Any, url: str | None = None) -> tuple[list[dict[str, Any]],
         raise _bad(url, f"'paging.next' is {len(following):,} characters long")
     if not following.lower().startswith(("http://", "https://")):
         raise _bad(url, "'paging.next' is not an http(s) URL")
+    if _CONTROL.search(following):
+        raise _bad(url, "'paging.next' holds a control character")
     return data, following
 
 
-def _check_item(url: str | None, index: int, item: Mapping[str, Any]) -> None:
+def check_resource(page: Any, url: str | None = None) -> None:
+    """Check that `page` (a decoded body or a ``Resource``) is one resource, such as a user's
+    details, by the rules an item of a list page follows.
+
+    Raises
+    ------
+    DecodeError
+        Naming what is wrong: not an object, no ``key`` or one that is not a key, a ``type``
+        that is not a str, ``metadata`` or ``metadata.connections`` that is not an object.
+    """
+    body = _body(page)
+    if not isinstance(body, Mapping):
+        raise _bad(url, f"the body is a {type(body).__name__}, not an object", "a resource")
+    if body.get("key") is None:
+        raise _bad(url, "it has no 'key'", "a resource")
+    _check_item(url, "its", body, "a resource")
+
+
+def _check_item(url: str | None, label: str, item: Mapping[str, Any],
+                shape: str = "a list page") -> None:
+    """Check `item`'s ``key``, ``type`` and ``metadata``; `label` (possessive) names it."""
     key = item.get("key")
     if key is not None:
         if not isinstance(key, str):
-            raise _bad(url, f"item {index}'s key is a {type(key).__name__}, not a str")
+            raise _bad(url, f"{label} key is a {type(key).__name__}, not a str", shape)
         try:
             normalized = _urls.normalize_key(key)
         except ValueError as error:
-            raise _bad(url, f"item {index}'s key: {error}") from None
+            raise _bad(url, f"{label} key: {error}", shape) from None
         if normalized == "/" or len(key) > 1_000:
-            raise _bad(url, f"item {index}'s key {key[:80]!r} names no resource")
+            raise _bad(url, f"{label} key {key[:80]!r} names no resource", shape)
     kind = item.get("type")
     if kind is not None and not isinstance(kind, str):
-        raise _bad(url, f"item {index}'s type is a {type(kind).__name__}, not a str")
+        raise _bad(url, f"{label} type is a {type(kind).__name__}, not a str", shape)
     metadata = item.get("metadata")
     if metadata is not None:
         if not isinstance(metadata, Mapping):
-            raise _bad(url, f"item {index}'s metadata is a {type(metadata).__name__}")
+            raise _bad(url, f"{label} metadata is a {type(metadata).__name__}", shape)
         connections = metadata.get("connections")
         if connections is not None and not isinstance(connections, Mapping):
-            raise _bad(url, f"item {index}'s metadata.connections is a "
-                            f"{type(connections).__name__}, not an object")
+            raise _bad(url, f"{label} metadata.connections is a "
+                            f"{type(connections).__name__}, not an object", shape)
 
 
 def page_items(page: Any) -> list[Any]:

@@ -238,6 +238,13 @@ def crawl_stops_on_paging_loop(value, env) -> str:
     return f"{len(env.sent)} requests"
 
 
+def crawl_walks_the_api_url(value, env) -> str:
+    """A connection is walked at the API's own URL, never at one the server names."""
+    assert len(value.failures) == 0
+    assert all(request.url.port is None for request in env.sent)
+    return str(env.sent[-1].url)
+
+
 def action_not_sent(value, env) -> str:
     assert list(value["ok"]) == [False]
     return value.loc[0, "error"]
@@ -603,7 +610,7 @@ ROWS = {
         lambda e: e.mock_crawl(user_then_page({"data": []}, {
             "key": "/bob/", "type": "user", "metadata": {"connections": {
                 "followers": f"{API}:8443/bob/followers/"}}})),
-        Returns(crawl_failure, "not the API host")),
+        Returns(crawl_walks_the_api_url, "^https://api.mixcloud.com/bob/followers/")),
     "crawl page: paging link to itself": online(
         lambda e: e.mock_crawl(user_then_page({
             "data": [{"key": "/ann/", "type": "user"}],

@@ -1,11 +1,14 @@
 """The crawler: walk resources, their connections and every page of each list into tables.
 
 :func:`crawl` (blocking) and :func:`acrawl` (``await``) start from seeds, fetch their details,
-then walk the requested connections breadth first, ``depth`` hops out, following
-``paging.next`` to the end of every list. Every raw page is committed to an SQLite store as it
-arrives; the tables are derived from the stored pages, so an interrupted crawl (Ctrl-C, a
-crash, ``kill -9``) resumes where it stopped with the same call: no stored page is fetched
-again, nothing is lost or duplicated.
+then walk the requested connections breadth first, ``depth`` hops out, walking every list with
+the client's pager (:class:`mixframe.paging.ListWalk`, so by its stop rules). Every raw page is
+checked, then committed to an SQLite store as it arrives; the tables are derived from the
+stored pages, so an interrupted crawl (Ctrl-C, a crash, ``kill -9``) resumes where it stopped
+with the same call: no stored page is fetched again, nothing is lost or duplicated. A page of
+the wrong shape is a failure, not a crash. Resources are kept in a fixed order (level, then
+the order lists were found, then position in the list), so the same command gives the same
+tables whatever the timing.
 
 Examples
 --------

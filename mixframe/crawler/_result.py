@@ -35,7 +35,10 @@ class CrawlResult:
         client's retries. Nothing failed silently.
     stats : dict
         ``requests``, ``pages``, ``pages_from_store``, ``items``, ``edges``, ``failures``,
-        ``retries``, ``rate_limit_waits``, ``elapsed_s``.
+        ``retries``, ``rate_limit_waits``, ``stopped_at_max_items`` (``True`` when the crawl
+        met more resources than ``max_items`` and left them out: the tables hold the first
+        ``max_items`` of the crawl's fixed order, not everything `depth` reaches),
+        ``elapsed_s``.
     """
 
     tables: dict[str, pd.DataFrame]

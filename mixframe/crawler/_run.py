@@ -76,7 +76,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         run = Walk(inner, storage, seed_keys, hops, max_items=max_items,
                      page_size=page_size, concurrency=concurrency, progress=bar)
         await run.run()
-        tables, edges = build_tables(storage, max_items)
+        tables, edges = await build_tables(run.kept())
         failures = storage.failures()
     finally:
         inner.on_wait = previous_on_wait
@@ -90,6 +90,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
              "items": sum(len(frame) for frame in tables.values()), "edges": len(edges),
              "failures": len(failures), "retries": inner.stats.retries - before[1],
              "rate_limit_waits": inner.stats.rate_limit_waits - before[2],
+             "stopped_at_max_items": run.stopped_at_max_items,
              "elapsed_s": round(time.monotonic() - started, 3)}
     return CrawlResult(tables, edges, failures, stats)
 
@@ -117,7 +118,11 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
         Hops from the seeds: 0 fetches only the seeds, 1 (default) also the items of their
         connections, 2 the connections of those items too, and so on.
     max_items : int, optional
-        Most resources stored, seeds included.
+        Most resources kept, seeds included: the first ones in a fixed order (the seeds, then
+        level by level, the lists in the order they were found, each list in its order), so
+        the same call keeps the same resources whatever the timing. The crawl stops at the
+        first resource beyond it (``result.stats["stopped_at_max_items"]``); entries after it
+        are left out of the edges too.
     page_size : int
         Items per page requested (the API serves at most 100).
     concurrency : int

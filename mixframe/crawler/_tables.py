@@ -1,9 +1,9 @@
-"""The crawl's tables, derived from the stored pages: one per resource type, the edges and the
-failures, with fixed columns."""
+"""The crawl's tables, derived from the entries it keeps: one per resource type, the edges and
+the failures, with fixed columns."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -12,7 +12,7 @@ from .. import frames
 from .._api import TABLES, table_type
 
 if TYPE_CHECKING:
-    from ._store import Store
+    from ._walk import Entry
 
 __all__ = ["CHUNK", "EDGE_COLUMNS", "FAILURE_COLUMNS", "OTHER", "build_tables", "table_kind",
            "typed_frame"]
@@ -37,12 +37,13 @@ def typed_frame(rows: list, columns: dict[str, str]) -> pd.DataFrame:
 CHUNK = 20_000  # records flattened at a time: bounds the memory of building the tables
 
 
-def build_tables(store: Store, max_items: int | None) -> tuple[dict[str, pd.DataFrame],
-                                                           pd.DataFrame]:
-    """Derive the resource tables and the edges from the stored pages, in arrival order."""
+async def build_tables(entries: AsyncIterable[Entry]) -> tuple[dict[str, pd.DataFrame],
+                                                              pd.DataFrame]:
+    """Derive the resource tables and the edges from the entries a crawl keeps, in their
+    order (:meth:`Walk.kept <mixframe.crawler._walk.Walk.kept>`): a resource's row is its
+    first sighting; every list entry is an edge."""
     pending: dict[str, list[dict]] = {}
     parts: dict[str, list[pd.DataFrame]] = {}
-    kept: set[str] = set()
     edges: dict[str, list] = {column: [] for column in EDGE_COLUMNS}
 
     def flush(kind: str) -> None:
@@ -50,22 +51,15 @@ def build_tables(store: Store, max_items: int | None) -> tuple[dict[str, pd.Data
         if rows:
             parts.setdefault(kind, []).append(frames.to_frame(rows, type=kind))
 
-    for source_key, connection, position, body in store.pages():
-        data = json.loads(body)
-        items = [data] if connection is None else (data.get("data") or [])
-        for index, item in enumerate(items):
-            key = item.get("key") if isinstance(item, dict) else None
-            if not isinstance(key, str):
-                continue
-            if key not in kept and (max_items is None or len(kept) < max_items):
-                kept.add(key)
-                kind = table_kind(item.get("type"))
-                pending.setdefault(kind, []).append(item)
-                if len(pending[kind]) >= CHUNK:
-                    flush(kind)
-            if connection is not None and key in kept:
-                for column, value in zip(edges, (source_key, connection, key, position + index)):
-                    edges[column].append(value)
+    async for source_key, connection, position, item, new in entries:
+        if new:
+            kind = table_kind(item.get("type"))
+            pending.setdefault(kind, []).append(item)
+            if len(pending[kind]) >= CHUNK:
+                flush(kind)
+        if connection is not None:
+            for column, value in zip(edges, (source_key, connection, item["key"], position)):
+                edges[column].append(value)
     for kind in list(pending):
         flush(kind)
     tables = {TABLES.get(kind, OTHER): (chunks[0] if len(chunks) == 1 else
