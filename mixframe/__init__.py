@@ -12,7 +12,8 @@ from .auth import MixcloudOAuth
 from .constants import (API_ROOT, DESCRIPTION_MAX_SIZE, MIXCLOUD_ROOT, MP3_MAX_SIZE,
                         OAUTH_ROOT, OEMBED_ROOT, PICTURE_MAX_SIZE, TAG_MAX_COUNT)
 from .core import Mixcloud
-from .crawler import CrawlResult, acrawl, crawl, read_crawl
+from .crawler import (CrawlResult, ExportError, NotAStoreError, StoreError, StoreLockedError,
+                      StoreMismatchError, acrawl, crawl, read_crawl)
 from .defaults import get_default_client, set_default_client
 from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthError,
                          NotFoundError, RateLimitError, ServerError, TransportError)
@@ -31,6 +32,7 @@ __all__ = [
     "CrawlResult",
     "DESCRIPTION_MAX_SIZE",
     "DecodeError",
+    "ExportError",
     "MIXCLOUD_ROOT",
     "MP3_MAX_SIZE",
     "Mixcloud",
@@ -39,6 +41,7 @@ __all__ = [
     "MixcloudOAuthError",
     "MixcloudOAuthSync",
     "MixcloudSync",
+    "NotAStoreError",
     "NotFoundError",
     "OAUTH_ROOT",
     "OEMBED_ROOT",
@@ -50,6 +53,9 @@ __all__ = [
     "ResourceSync",
     "RetryPolicy",
     "ServerError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreMismatchError",
     "TAG_MAX_COUNT",
     "TransportError",
     "__version__",

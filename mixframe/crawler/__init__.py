@@ -5,7 +5,9 @@ then walk the requested connections breadth first, ``depth`` hops out, following
 ``paging.next`` to the end of every list. Every raw page is committed to an SQLite store as it
 arrives; the tables are derived from the stored pages, so an interrupted crawl (Ctrl-C, a
 crash, ``kill -9``) resumes where it stopped with the same call: no stored page is fetched
-again, nothing is lost or duplicated.
+again, nothing is lost or duplicated. One crawl runs on a store at a time. An export
+(:meth:`CrawlResult.to_parquet`, :meth:`CrawlResult.to_csv`) is a folder holding one whole
+crawl and its ``manifest.json``, or nothing new at all.
 
 Examples
 --------
@@ -17,7 +19,9 @@ Examples
 """
 
 from .._api import CONNECTIONS
-from ._result import CrawlResult, read_crawl
+from ._result import CrawlResult, ExportError, read_crawl
 from ._run import acrawl, crawl
+from ._store import NotAStoreError, StoreError, StoreLockedError, StoreMismatchError
 
-__all__ = ["CONNECTIONS", "CrawlResult", "acrawl", "crawl", "read_crawl"]
+__all__ = ["CONNECTIONS", "CrawlResult", "ExportError", "NotAStoreError", "StoreError",
+           "StoreLockedError", "StoreMismatchError", "acrawl", "crawl", "read_crawl"]
