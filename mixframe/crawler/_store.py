@@ -126,6 +126,9 @@ class Store:
             parent = Path(target).resolve().parent
             if not parent.is_dir():
                 raise FileNotFoundError(f"store: directory {str(parent)!r} does not exist")
+            if Path(target).is_dir():
+                raise NotAStoreError(f"{self.name} is a folder, not a mixframe crawl store: "
+                                     "give the path of a file in it")
             self.lock = FileLock(target + "-lock")
             if not self.lock.acquire(wait=False):
                 holder = self.lock.holder()
