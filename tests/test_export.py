@@ -327,3 +327,15 @@ def test_exports_written_in_turn_by_two_processes_stay_whole(sb, tmp_path):
     assert other.returncode == 0
     loaded = read_crawl(out)
     assert set(loaded.users["key"]) in ({"/NTSRadio/"}, set(result.users["key"]))
+
+
+def test_a_table_the_new_crawl_lacks_goes_with_the_old_crawl(sb, tmp_path):
+    result = crawl("spartacus", connections=["followers"], progress=False, **options(sb))
+    extra = frames.to_frame([{"key": "/x/", "name": "x"}], type="user")
+    with_extra = CrawlResult({**result.tables, "team_members": extra}, result.edges,
+                             result.failures, result.stats)
+    with_extra.to_csv(tmp_path / "out")
+    assert (tmp_path / "out" / "team_members.csv").exists()
+    result.to_csv(tmp_path / "out")
+    assert not (tmp_path / "out" / "team_members.csv").exists()
+    assert_same_crawl(read_crawl(tmp_path / "out"), result)

@@ -304,8 +304,9 @@ def _check_target(folder: Path) -> None:
 
 def _swap(folder: Path, staging: Path, manifest: dict[str, Any]) -> None:
     """Replace the crawl exported in `folder` by the one staged, manifest last."""
+    old = _exported_files(folder)
     (folder / MANIFEST).unlink(missing_ok=True)  # from here the folder reads as incomplete
-    for path in _exported_files(folder):
+    for path in old:
         path.unlink()
     for entry in manifest["tables"].values():
         os.replace(staging / entry["file"], folder / entry["file"])
