@@ -111,9 +111,6 @@ def _summary(args: argparse.Namespace, result, written: Path) -> None:
     print(f"  {stats['requests']} requests, {stats['pages']} pages fetched, "
           f"{stats['pages_from_store']} from the store, {stats['retries']} retries, "
           f"{stats['rate_limit_waits']} rate-limit waits, {stats['elapsed_s']:.1f} s")
-    if stats.get("max_items_reached"):
-        print("stopped at max_items: the crawl is incomplete (raise --max-items and run "
-              "again to go on)")
     causes = result.failure_causes()
     if len(causes):
         count = len(result.failures)
