@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import pytest
 
-from mixframe import Mixcloud, MixcloudSync, crawl, sandbox
+from mixframe import Mixcloud, MixcloudSync, crawl
 from mixframe._api import CONNECTIONS, FEED_ITEM_TYPES, TABLES
 from mixframe.frames import page_frame, to_frame
 from mixframe.html import resource_html, resource_list_html
