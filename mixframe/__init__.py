@@ -12,7 +12,8 @@ from .auth import MixcloudOAuth
 from .constants import (API_ROOT, DESCRIPTION_MAX_SIZE, MIXCLOUD_ROOT, MP3_MAX_SIZE,
                         OAUTH_ROOT, OEMBED_ROOT, PICTURE_MAX_SIZE, TAG_MAX_COUNT)
 from .core import Mixcloud
-from .crawler import CrawlResult, acrawl, crawl, read_crawl
+from .crawler import (CrawlResult, ExportError, NotAStoreError, StoreError, StoreLockedError,
+                      StoreMismatchError, acrawl, crawl, read_crawl)
 from .defaults import get_default_client, set_default_client
 from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthError,
                          NotFoundError, RateLimitError, ResponseTooLargeError, ServerError,
@@ -20,7 +21,7 @@ from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthErr
 from .models import AccessDict, AccessList, Resource, ResourceList
 from .retry import RetryPolicy
 from .sync import MixcloudOAuthSync, MixcloudSync, ResourceListSync, ResourceSync
-from . import accessor as _accessor  # registers the df.mixcloud accessor
+from . import accessor as _accessor  # noqa: F401 (registers the df.mixcloud accessor)
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "CrawlResult",
     "DESCRIPTION_MAX_SIZE",
     "DecodeError",
+    "ExportError",
     "MIXCLOUD_ROOT",
     "MP3_MAX_SIZE",
     "Mixcloud",
@@ -40,6 +42,7 @@ __all__ = [
     "MixcloudOAuthError",
     "MixcloudOAuthSync",
     "MixcloudSync",
+    "NotAStoreError",
     "NotFoundError",
     "OAUTH_ROOT",
     "OEMBED_ROOT",
@@ -52,6 +55,9 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreMismatchError",
     "TAG_MAX_COUNT",
     "TransportError",
     "__version__",

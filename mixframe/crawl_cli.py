@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "run"]
+import pandas as pd
+
+__all__ = ["EXIT_CODES", "add_parser", "run"]
+
+#: What the command's exit status means.
+EXIT_CODES = {
+    0: "the crawl is complete: every URL was fetched and the tables are written",
+    1: "the crawl finished but some URLs failed: the tables are written, the causes printed",
+    2: "bad arguments",
+    3: "refused before crawling (the store is in use by another crawl, is not a mixframe "
+       "store, or holds another crawl), or a disk or store error",
+    130: "interrupted (Ctrl-C): run the same command to resume",
+}
+_CAUSES_SHOWN = 10  # failure causes printed, most frequent first
 
 
 def _whole(minimum: int):
@@ -30,7 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "crawl", help="crawl resources and their connections into tables",
         description="Crawl Mixcloud from seeds, following connections, into one file per "
-                    "table. Run the same command again to resume an interrupted crawl.")
+                    "table. Run the same command again to resume an interrupted crawl.",
+        epilog="exit status: " + "; ".join(f"{code}: {meaning}"
+                                           for code, meaning in EXIT_CODES.items()))
     parser.add_argument("seeds", nargs="+", metavar="SEED",
                         help="keys (spartacus, NTSRadio/some-show) or Mixcloud URLs")
     parser.add_argument("--connections", default="followers,cloudcasts",
@@ -46,6 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                         help="output format (default: %(default)s)")
+    parser.add_argument("--spreadsheet-safe", action="store_true",
+                        help="with --format csv: prefix text cells that a spreadsheet would "
+                             "run as a formula (=, +, -, @) with ' (read_crawl removes it)")
     parser.add_argument("--store", metavar="PATH",
                         help="SQLite store of raw pages (default: DIR/crawl.sqlite)")
     parser.add_argument("--restart", action="store_true",
@@ -61,45 +81,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the ``crawl`` command; returns the exit status."""
-    from . import sandbox
-    from .crawler import crawl
+def _error(message: str) -> None:
+    print(f"mixframe crawl: error: {message}", file=sys.stderr)
 
-    out = Path(args.out)
-    options: dict = {}
-    if args.token_env:
-        token = os.environ.get(args.token_env)
-        if not token:
-            print(f"mixframe crawl: error: environment variable {args.token_env} is not set",
-                  file=sys.stderr)
-            return 2
-        options["access_token"] = token
-    if args.sandbox:  # logged in as the sandbox user unless --token-env gave a token
-        options = {"client": sandbox.client(sync=False, **options)}
-    elif args.api_root:
-        options["api_root"] = args.api_root
+
+@contextlib.contextmanager
+def _information():
+    """Show the crawl's INFO lines (resuming, stopped at max_items) on stderr, for runs
+    without a progress bar (the bar shows them itself)."""
+    logger = logging.getLogger("mixframe.crawler")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("mixframe crawl: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        if not os.access(out, os.W_OK):
-            raise PermissionError(f"{str(out)!r} is not writable")
-    except OSError as error:
-        print(f"mixframe crawl: error: cannot write to {str(out)!r}: {error}", file=sys.stderr)
-        return 1
-    store = args.store or out / "crawl.sqlite"
-    try:
-        result = crawl(args.seeds, connections=args.connections, depth=args.depth,
-                       max_items=args.max_items, page_size=args.page_size,
-                       concurrency=args.concurrency, store=store, resume=not args.restart,
-                       progress=not args.no_progress, **options)
-    except (ValueError, TypeError) as error:
-        print(f"mixframe crawl: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\nmixframe crawl: interrupted; run the same command to resume from {store}",
-              file=sys.stderr)
-        return 130
-    written = (result.to_csv if args.format == "csv" else result.to_parquet)(out)
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _summary(args: argparse.Namespace, result, written: Path) -> None:
     print(f"crawled {', '.join(args.seeds)} into {written}/ ({args.format})")
     for name, frame in {**result.tables, "edges": result.edges,
                         "failures": result.failures}.items():
@@ -108,6 +111,82 @@ def run(args: argparse.Namespace) -> int:
     print(f"  {stats['requests']} requests, {stats['pages']} pages fetched, "
           f"{stats['pages_from_store']} from the store, {stats['retries']} retries, "
           f"{stats['rate_limit_waits']} rate-limit waits, {stats['elapsed_s']:.1f} s")
-    if len(result.failures):
-        print(f"  {len(result.failures)} URLs failed: see {written / ('failures.' + args.format)}")
-    return 0
+    causes = result.failure_causes()
+    if len(causes):
+        count = len(result.failures)
+        print(f"{count} URL{'' if count == 1 else 's'} failed (all in "
+              f"{written / ('failures.' + args.format)}):", file=sys.stderr)
+        for cause in causes.head(_CAUSES_SHOWN).itertuples():
+            status = "no answer" if pd.isna(cause.status) else cause.status
+            print(f"  {cause.urls:>6} x {status}: {cause.error} (e.g. {cause.example})",
+                  file=sys.stderr)
+        if len(causes) > _CAUSES_SHOWN:
+            print(f"  ... and {len(causes) - _CAUSES_SHOWN} more causes", file=sys.stderr)
+        print("run the same command again to retry them (stored pages are not fetched "
+              "again)", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``crawl`` command; returns the exit status (see :data:`EXIT_CODES`)."""
+    from . import sandbox
+    from .crawler import StoreError, crawl
+
+    out = Path(args.out)
+    options: dict = {}
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if token is None or not token.strip():
+            _error(f"environment variable {args.token_env} is "
+                   f"{'not set' if token is None else 'empty'}: it must hold the access token")
+            return 2
+        options["access_token"] = token.strip()
+    if args.sandbox:  # logged in as the sandbox user unless --token-env gave a token
+        options = {"client": sandbox.client(sync=False, **options)}
+    elif args.api_root:
+        options["api_root"] = args.api_root
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise PermissionError(f"{str(out)!r} is not writable")
+    except OSError as error:
+        _error(f"cannot write to {str(out)!r}: {error}")
+        return 3
+    store = args.store or out / "crawl.sqlite"
+
+    def refused(message: str, status: int) -> int:
+        _error(message)
+        if created and not any(out.iterdir()):  # leave no empty folder behind
+            out.rmdir()
+        return status
+
+    try:
+        with _information() if args.no_progress else contextlib.nullcontext():
+            result = crawl(args.seeds, connections=args.connections, depth=args.depth,
+                           max_items=args.max_items, page_size=args.page_size,
+                           concurrency=args.concurrency, store=store,
+                           resume=not args.restart, progress=not args.no_progress, **options)
+    except StoreError as error:
+        return refused(str(error), 3)
+    except (ValueError, TypeError) as error:
+        return refused(str(error), 2)
+    except OSError as error:
+        return refused(str(error), 3)
+    except KeyboardInterrupt:
+        print(f"\nmixframe crawl: interrupted; run the same command to resume from {store}",
+              file=sys.stderr)
+        return 130
+    try:
+        written = (result.to_csv(out, spreadsheet_safe=args.spreadsheet_safe)
+                   if args.format == "csv" else result.to_parquet(out))
+    except KeyboardInterrupt:
+        print(f"\nmixframe crawl: interrupted while writing the tables; {str(out)!r} keeps "
+              f"what it held before. The crawl is whole in {store}: run the same command "
+              "to finish (it makes no request)", file=sys.stderr)
+        return 130
+    except OSError as error:
+        _error(f"{error}. The crawl is whole in {store}: run the same command again to "
+               "write the tables (it makes no request)")
+        return 3
+    _summary(args, result, written)
+    return 1 if len(result.failures) else 0

@@ -1166,8 +1166,12 @@ def read_csv(filepath_or_buffer: Any, type: str | None, *, side: str | None = No
 
     The schema columns of `type` (or of its side table `side`) get their dtypes back:
     ``string``, ``Int64`` and ``boolean`` through ``dtype=``, timestamps parsed as UTC
-    ``datetime64[us, UTC]``. Extra columns are left to pandas. A CSV file cannot tell an
+    ``datetime64[us, UTC]``. Extra columns are left to pandas. Only empty cells are missing
+    values: text such as ``"NA"``, ``"None"``, ``"null"`` or ``"nan"`` reads back as that text
+    (pandas alone would take it for missing). A file written by ``df.to_csv`` cannot tell an
     empty string from a missing value: both read back as ``<NA>``. ``attrs`` are not kept.
+    (A crawl exported with :meth:`CrawlResult.to_csv` keeps all of these: read it with
+    :func:`read_crawl`.)
 
     Parameters
     ----------
@@ -1192,11 +1196,14 @@ def read_csv(filepath_or_buffer: Any, type: str | None, *, side: str | None = No
     >>> back = read_csv(io.StringIO(df.to_csv(index=False)), "user")
     >>> back.dtypes.equals(df.dtypes)
     True
+    >>> read_csv(io.StringIO("key,name\\n/na/,NA\\n"), "user").loc[0, "name"]
+    'NA'
     """
     dtypes = schema(type, side)
     times = [name for name, kind in dtypes.items() if kind == TIME]
     given = kwargs.pop("dtype", None) or {}
     readable = {name: kind for name, kind in dtypes.items() if kind != TIME}
+    kwargs = {"keep_default_na": False, "na_values": [""], **kwargs}
     frame = pd.read_csv(filepath_or_buffer, dtype={**readable, **given}, **kwargs)
     for name in times:
         if name in frame.columns and name not in given:

@@ -4,7 +4,6 @@ interruption (a killed process included), faults, round trips, the command line,
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -305,7 +304,7 @@ def test_command_line_end_to_end(tmp_path):
     (["--depth", "-1"], 2, "expected a number >= 0"),
     (["--format", "xlsx"], 2, "invalid choice"),
     (["--token-env", "MIXFRAME_NO_SUCH_VAR"], 2, "is not set"),
-    (["--out", "/proc/forbidden"], 1, "cannot write"),
+    (["--out", "/proc/forbidden"], 3, "cannot write"),
 ])
 def test_command_line_bad_arguments(tmp_path, args, code, message):
     base = ["--out", str(tmp_path / "out")] if "--out" not in args else []

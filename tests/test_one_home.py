@@ -12,8 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from mixframe import Mixcloud, MixcloudSync, crawl, sandbox
-from mixframe._api import CONNECTIONS, FEED_ITEM_TYPES
+from mixframe import Mixcloud, MixcloudSync, crawl
+from mixframe._api import CONNECTIONS, FEED_ITEM_TYPES, TABLES
 from mixframe.frames import page_frame, to_frame
 from mixframe.html import resource_html, resource_list_html
 from mixframe.widgets import player
@@ -118,7 +118,8 @@ def test_a_server_chosen_type_never_names_a_table_or_a_file(recorded, tmp_path):
         {"key": "/bob/", "type": "user", "username": "bob"}]})
     result = crawl("spartacus", connections=["feed"], progress=False,
                    transport=recorded.transport)
-    assert set(result.tables) == {"users", "other"}
+    assert {name for name, frame in result.tables.items() if len(frame)} == {"users", "other"}
+    assert set(result.tables) == {*TABLES.values(), "other"}  # every table, empty ones too
     assert result.users["key"].tolist() == ["/spartacus/", "/bob/"]
     assert result.other["key"].tolist() == ["/x/one/", "/x/two/"]
     out = tmp_path / "out"

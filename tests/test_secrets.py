@@ -408,23 +408,37 @@ def store_bytes(store: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in store.parent.glob(store.name + "*")}
 
 
+class StoreSnapshots(httpx.AsyncBaseTransport):
+    """A transport that copies the crawl's store files as each request after the tenth goes
+    out: mid-crawl by construction, however fast or slow the machine runs.
+
+    (This test used to poll the store every 20 ms while the crawl ran and needed one poll to
+    land between the 11th request and the store's closing: a window of about 10 ms on an idle
+    machine, so the test failed now and then in full runs, and always without latency.)
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, store: Path) -> None:
+        self.inner, self.store, self.sent, self.copies = inner, store, 0, []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        if self.sent > 10:
+            self.copies.append(store_bytes(self.store))
+        return await self.inner.handle_async_request(request)
+
+
 async def test_frames_files_and_the_store_hold_no_secret(sb, tmp_path):
     store = tmp_path / "crawl.sqlite"
     seeds = [f"{sandbox.roots()['api_root']}/NTSRadio/?access_token={sandbox.TOKEN}", "spartacus",
              "no-such-user-anywhere"]
-    task = asyncio.ensure_future(acrawl(
+    snapshots = StoreSnapshots(sandbox.transport(sb), store)
+    result = await acrawl(
         seeds, connections=["followers", "cloudcasts", "comments", "feed", "favorites"],
-        store=store, progress=False, concurrency=2,
-        client=sandbox.client(sb, sync=False, retries=FAST)))
-    sb.faults.latency = 0.003  # slow enough to look inside the store while pages pour in
-    mid_crawl = []
-    while not task.done():  # the store, its WAL included, mid-crawl
-        await asyncio.sleep(0.02)
-        if sb.request_count > 10 and not task.done():
-            mid_crawl.append(store_bytes(store))
-    sb.faults.latency = 0
-    result = await task
-    assert mid_crawl and any(name.endswith("-wal") for files in mid_crawl for name in files)
+        store=store, progress=False, concurrency=2, **sandbox.roots(),
+        transport=snapshots, access_token=sandbox.TOKEN, retries=FAST)
+    mid_crawl = snapshots.copies  # the store, its WAL included, while pages pour in
+    assert mid_crawl and all(any(name.endswith("-wal") for name in files)
+                             for files in mid_crawl)
     for files in [*mid_crawl, store_bytes(store)]:
         for name, data in files.items():
             assert_clean(data, f"store file {name}")

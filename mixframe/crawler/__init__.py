@@ -9,6 +9,9 @@ with the same call: no stored page is fetched again, nothing is lost or duplicat
 the wrong shape is a failure, not a crash. Resources are kept in a fixed order (level, then
 the order lists were found, then position in the list), so the same command gives the same
 tables whatever the timing.
+One crawl runs on a store at a time. An export (:meth:`CrawlResult.to_parquet`,
+:meth:`CrawlResult.to_csv`) is a folder holding one whole crawl and its ``manifest.json``, or
+nothing new at all.
 
 Examples
 --------
@@ -20,7 +23,9 @@ Examples
 """
 
 from .._api import CONNECTIONS
-from ._result import CrawlResult, read_crawl
+from ._result import CrawlResult, ExportError, read_crawl
 from ._run import acrawl, crawl
+from ._store import NotAStoreError, StoreError, StoreLockedError, StoreMismatchError
 
-__all__ = ["CONNECTIONS", "CrawlResult", "acrawl", "crawl", "read_crawl"]
+__all__ = ["CONNECTIONS", "CrawlResult", "ExportError", "NotAStoreError", "StoreError",
+           "StoreLockedError", "StoreMismatchError", "acrawl", "crawl", "read_crawl"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
+import sqlite3
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,15 @@ from ._tables import build_tables
 from ._walk import Walk
 
 __all__ = ["acrawl", "crawl"]
+
+logger = logging.getLogger("mixframe.crawler")
+
+
+def _say(bar: Any, message: str) -> None:
+    """Tell the user how the crawl goes: in the progress bar's output, and on the log."""
+    logger.info(message)
+    if bar is not None:
+        bar.write(message)
 
 
 def _progress_bar(progress: Any):
@@ -63,26 +73,35 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
                 "connections": [{k: list(v) for k, v in hop.items()} for hop in hops],
                 "depth": depth, "max_items": max_items, "page_size": page_size,
                 "api_root": inner.api_url("/").rstrip("/")}
-    storage = Store(store)
-    bar = _progress_bar(progress)
+    storage = bar = None
     previous_on_wait = inner.on_wait
-    if bar is not None:
-        inner.on_wait = lambda seconds, reason: bar.write(f"{reason}: waiting {seconds:.0f} s",
-                                                          file=sys.stderr)
     before = (inner.stats.requests, inner.stats.retries, inner.stats.rate_limit_waits)
     started = time.monotonic()
     try:
-        storage.claim(identity, resume=resume)
+        storage = Store(store)
+        stored = storage.claim(identity, resume=resume)
+        bar = _progress_bar(progress)
+        if stored:
+            _say(bar, f"resuming from {os.fspath(store)}: {stored} "
+                      f"page{'' if stored == 1 else 's'} already stored")
+        if bar is not None:  # information, not a warning: in the bar, until the next page
+            inner.on_wait = lambda seconds, reason: bar.set_postfix_str(
+                f"{reason}: waiting {seconds:.0f} s")
         run = Walk(inner, storage, seed_keys, hops, max_items=max_items,
-                     page_size=page_size, concurrency=concurrency, progress=bar)
+                   page_size=page_size, concurrency=concurrency, progress=bar)
         await run.run()
         tables, edges = await build_tables(run.kept())
         failures = storage.failures()
+        if run.stopped_at_max_items:
+            _say(bar, "stopped at max_items: the crawl is incomplete")
+    except sqlite3.Error as error:
+        raise storage.explain(error) from error
     finally:
         inner.on_wait = previous_on_wait
         if bar is not None:
             bar.close()
-        storage.close()
+        if storage is not None:
+            storage.close()
         if own_client:
             await inner.close()
     stats = {"requests": inner.stats.requests - before[0], "pages": run.pages,
@@ -130,12 +149,17 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
     store : path, optional
         SQLite file keeping the raw pages as they arrive, and the frontier (the lists still to
         walk). With ``resume=True`` (default) the same call continues an interrupted crawl
-        without fetching any stored page again; ``resume=False`` starts it over. A store of
-        another crawl is refused. Without it, both go to a temporary SQLite database, in
-        memory while small and in a file deleted at the end once large (in ``TMPDIR``).
+        without fetching any stored page again (and says so: "resuming from ...: N pages
+        already stored"); ``resume=False`` starts it over. One crawl at a time: a store in use
+        by another crawl, a store of another crawl and a database that is not a store are
+        refused before anything is changed. Without it, both go to a temporary SQLite
+        database, in memory while small and in a file deleted at the end once large (in
+        ``TMPDIR``).
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
-        a line for every rate-limit wait.
+        rate-limit waits in its postfix, and lines saying when the crawl resumes and when it
+        stopped at `max_items`. Without it, these lines go to the ``mixframe.crawler`` logger
+        (INFO) only.
     client : Mixcloud or MixcloudSync, optional
         Client to crawl with; otherwise one is made from `client_options` (``access_token``,
         ``api_root``, ``retries``, ``transport``...) and closed at the end.
@@ -148,6 +172,13 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
     ------
     ValueError, TypeError
         For bad arguments (unknown connection names, negative depth...), before any request.
+    StoreError
+        The store cannot be used: :class:`StoreLockedError` (another crawl runs on it),
+        :class:`NotAStoreError` (not a mixframe store; left untouched),
+        :class:`StoreMismatchError` (it holds another crawl; the message names the settings
+        that differ), or a damaged store or a full disk (every page stored so far is kept:
+        free some space and run the same call again). A store of another crawl and a database
+        that is not a store are also ``ValueError``.
     """
     from ..sync import _runner
 
