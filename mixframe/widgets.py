@@ -58,6 +58,8 @@ GALLERY_MAX_ITEMS = 12
 
 _MIXCLOUD_HOSTS = ("mixcloud.com", "www.mixcloud.com", "m.mixcloud.com")
 _FONT = "font-family:sans-serif"
+# Widgets' HTML gets no link style in JupyterLab: without one a link reads as plain text.
+_LINK = "color:var(--jp-content-link-color,#1976d2);text-decoration:underline"
 
 
 def _escape(value: Any) -> str:
@@ -218,6 +220,7 @@ class LoginWidget(ipywidgets.VBox):
                  "2. Paste the address Mixcloud sent you to (or just its code) and log in:")
         self.link = ipywidgets.HTML(value=(
             f'<div style="{_FONT};line-height:1.4"><b>1.</b> <a href="{_escape(url)}" '
+            f'style="{_LINK}" '
             f'target="_blank" rel="noopener noreferrer">Authorise this notebook on Mixcloud</a> '
             f'(opens a new tab)<br>{_escape(step2)}</div>'))
         # "auto", not "100%": the field's margins come on top of a percentage and push it
@@ -453,7 +456,8 @@ def _render(cloudcast: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     html = (f'<div class="mixframe-player" style="margin:0.2em 0">'
             f'{player_iframe(key, checked, title=label)}'
             f'<div class="mixframe-player-fallback" style="{_FONT};font-size:0.9em">'
-            f'&#9654; <a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f'&#9654; <a href="{_escape(url)}" style="{_LINK}" target="_blank" '
+            f'rel="noopener noreferrer">'
             f'{_escape(label)}</a> &#8212; {_escape(url)}</div></div>')
     return {"key": key, "title": label, "url": url, "src": src, "html": html,
             "text": f"{label} — {url}"}
