@@ -20,6 +20,11 @@ even when a target is missed; the last line sums up.
    after 10 %, 50 % and 100 % of the pages, then the cost of building the tables at the end.
    With ``--no-store`` the same crawl runs without ``store=`` (its pages then go to a
    temporary SQLite database), to show that memory stays flat that way too.
+4. Pacing under a rate limit (8 workers, no latency): share of requests refused and wall time
+   against the minimum the limit allows, under a fixed 20/s limit (targets <= 2 %, <= 1.05x)
+   and under one that falls from 20/s to 5/s and back (<= 5 %, <= 1.15x), with the client's
+   adaptive pacing on and off side by side; and with no limit, wall time with pacing on
+   against off (median of five alternating runs each; target <= 1.05).
 
 The sandbox always runs in a separate process (``multiprocessing``, spawn) calling
 ``sandbox.serve``, so its world and its CPU are not the crawler's. The bench asks that
@@ -502,6 +507,120 @@ def bench_throughput(quick: bool) -> Section:
     return section
 
 
+# -- 4. pacing under a rate limit -----------------------------------------------------------
+
+#: The limit schedule of the "drop" run: (seconds from the crawl's start, requests/s).
+DROP_SCHEDULE = ((0.0, 20.0), (10.0, 5.0), (20.0, 20.0))
+
+
+def allowance_time(schedule: tuple[tuple[float, float], ...], requests: int) -> float:
+    """Seconds until a limit following `schedule` has allowed `requests` requests: its rate
+    times the time, phase after phase (the minimum time, as workload B of
+    bench_vs_aiomixcloud.py counts it for a fixed limit: requests / rate)."""
+    done = 0.0
+    for i, (at, rate) in enumerate(schedule):
+        end = schedule[i + 1][0] if i + 1 < len(schedule) else math.inf
+        if done + rate * (end - at) >= requests:
+            return at + (requests - done) / rate
+        done += rate * (end - at)
+    raise ValueError("schedule never allows that many requests")
+
+
+def paced_crawl(sb: SandboxProcess, seeds: list[str], connection: str,
+                schedule: tuple[tuple[float, float], ...] | None, pacing: Any) -> dict[str, Any]:
+    """Crawl `seeds` while the sandbox's rate limit follows `schedule` (None: no limit);
+    return the wall time, the sandbox's request and refusal counts and the result."""
+    from mixframe import crawl
+
+    sb.call("faults", rate_limit=schedule[0][1] if schedule else None)
+    sb.call("reset")
+    stop = threading.Event()
+
+    def follow_schedule(started: float) -> None:
+        for at, rate in (schedule or ())[1:]:
+            if stop.wait(max(0.0, at - (time.perf_counter() - started))):
+                return
+            sb.call("faults", rate_limit=rate)
+
+    started = time.perf_counter()
+    switcher = threading.Thread(target=follow_schedule, args=(started,), daemon=True)
+    switcher.start()
+    result = crawl(seeds, connections=[connection], progress=False, pacing=pacing,
+                   **client_options(sb.url))
+    wall = time.perf_counter() - started
+    stop.set()
+    switcher.join()
+    sb.call("faults", rate_limit=None)
+    log = sb.call("log")
+    return {"wall": wall, "requests": log["count"], "ok": len(log["ok_times"]),
+            "refused": log["faults"].get("rate_limit", 0), "result": result}
+
+
+def bench_pacing(quick: bool) -> Section:
+    """Pacing on (the default) against pacing off (how the client behaved before it had
+    one), side by side on the same sandbox and workload."""
+    from mixframe import AdaptiveRate
+
+    section = Section("4. Pacing under a rate limit: adaptive rate (on) vs refusals only (off)")
+    connection = "followers"
+    pages = 200 if quick else 600
+    with SandboxProcess(users=2000, seed=0) as sb:
+        names = sb.call("usernames")
+        seeds, expected = seeds_for_pages(sb, names, connection, pages)
+        truth = ground_truth(sb, seeds, [connection], 1)
+        fixed = ((0.0, RATE_LIMIT),)
+        drop = DROP_SCHEDULE if not quick else ((0.0, 20.0), (3.0, 5.0), (6.0, 20.0))
+        for label, schedule, refused_target, time_target in (
+                (f"fixed {RATE_LIMIT:.0f}/s", fixed, 0.02, 1.05),
+                ("20/s, 5/s, 20/s", drop, 0.05, 1.15)):
+            floor = allowance_time(schedule, expected)
+            for pacing in (AdaptiveRate(), False):
+                m = paced_crawl(sb, seeds, connection, schedule, pacing)
+                lost = len(truth.edges - crawl_edges(m["result"]))
+                share = m["refused"] / max(m["requests"], 1)
+                on = pacing is not False
+                name = f"{label}, pacing {'on' if on else 'off'}"
+                section.add(f"{name}: refused", f"{m['refused']} of {m['requests']} "
+                            f"({share:.1%})", f"<= {refused_target:.0%}" if on else "",
+                            share / refused_target if on else None,
+                            (share <= refused_target) if on else None)
+                section.add(f"{name}: time / minimum", f"{m['wall']:.1f} s / {floor:.1f} s",
+                            f"<= {time_target:.2f}" if on else "", m["wall"] / floor,
+                            (m["wall"] <= time_target * floor) if on else None)
+                section.add(f"{name}: entries lost", f"{lost:,}",
+                            f"= 0 of {len(truth.edges):,}", None,
+                            lost == 0 and len(m["result"].failures) == 0)
+                if on:
+                    section.notes.append(
+                        f"{label}: final pace {pacing.pace:.1f}/s after {pacing.refusals} "
+                        f"refusals learned from; {m['result'].stats['rate_limit_waits']} waits")
+        # No limit: the pacing must cost nothing before a first refusal. Runs alternate
+        # (on, off, off, on, ...) so that load from elsewhere hits both alike.
+        seeds, unlimited = seeds_for_pages(sb, names, connection, 4 * pages)
+        runs: dict[bool, list[float]] = {True: [], False: []}
+        for index in range(3 if quick else 5):
+            for on in ((True, False) if index % 2 == 0 else (False, True)):
+                m = paced_crawl(sb, seeds, connection, None, AdaptiveRate() if on else False)
+                runs[on].append(m["wall"])
+        median = {on: sorted(walls)[len(walls) // 2] for on, walls in runs.items()}
+        ratio = median[True] / median[False]
+        section.add("no limit: wall time, pacing on / off",
+                    f"{median[True]:.2f} s / {median[False]:.2f} s", "<= 1.05", ratio,
+                    ratio <= 1.05)
+        section.notes.append(f"no limit: {unlimited} pages a run; each run (s): on " + ", ".join(
+            f"{w:.2f}" for w in runs[True]) + "; off " + ", ".join(f"{w:.2f}" for w in runs[False]))
+        section.notes.insert(0, f"world of 2000 users; seeds' details + their {connection}: "
+                                f"{expected} pages, 8 workers, no latency; minimum = the time "
+                                f"the limit takes to allow {expected} requests (drop schedule "
+                                f"{', '.join(f'{r:.0f}/s from {t:.0f} s' for t, r in drop)})")
+        if quick:
+            section.notes.append("--quick: the first refusal costs every worker's request in "
+                                 "flight (8), a larger share of a short crawl, and the drop "
+                                 "schedule's phases are shorter than its recovery; run without "
+                                 "--quick for these targets")
+    return section
+
+
 # -- 3. memory ------------------------------------------------------------------------------
 
 
@@ -712,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="shrink every workload (smoke check, under a minute)")
-    parser.add_argument("--only", default="1,2,3", help="sections to run, e.g. 1,3")
+    parser.add_argument("--only", default="1,2,3,4", help="sections to run, e.g. 1,3")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     parser.add_argument("--no-store", action="store_true",
                         help="section 3 crawls without store= (pages in a temporary database)")
@@ -724,7 +843,8 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {part.strip() for part in args.only.split(",")}
     print(f"bench_crawl{' --quick' if args.quick else ''}: {environment()}")
     benches = {"1": bench_requests, "2": bench_throughput,
-               "3": functools.partial(bench_memory, store=not args.no_store)}
+               "3": functools.partial(bench_memory, store=not args.no_store),
+               "4": bench_pacing}
     sections = []
     started = time.perf_counter()
     for number, bench in benches.items():

@@ -19,7 +19,7 @@ from .exceptions import (AuthError, DecodeError, MixcloudError, MixcloudOAuthErr
                          NotFoundError, RateLimitError, ResponseTooLargeError, ServerError,
                          TransportError)
 from .models import AccessDict, AccessList, Resource, ResourceList
-from .retry import RetryPolicy
+from .retry import AdaptiveRate, RetryPolicy
 from .sync import MixcloudOAuthSync, MixcloudSync, ResourceListSync, ResourceSync
 from . import accessor as _accessor  # noqa: F401 (registers the df.mixcloud accessor)
 
@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "API_ROOT",
+    "AdaptiveRate",
     "AccessDict",
     "AccessList",
     "AuthError",

@@ -6,9 +6,10 @@ search, the authorised actions, upload and edit, and embedding.
 
 Every request goes through one pipeline, layered like httpx's own ``send``:
 
-* :meth:`Mixcloud._send` is the retry loop: it waits for the client's shared rate-limit pause,
-  makes one attempt, and asks the retry policy (:meth:`RetryPolicy.next_delay`) how long to
-  wait before the next one, or whether to give up;
+* :meth:`Mixcloud._send` is the retry loop: it waits for the client's shared rate-limit pause
+  and for its slot in the client's pace (:class:`~mixframe.retry.AdaptiveRate`, once a
+  refusal was seen), makes one attempt, and asks the retry policy
+  (:meth:`RetryPolicy.next_delay`) how long to wait before the next one, or whether to give up;
 * :meth:`Mixcloud._send_handling_redirects` is one attempt: a request and the same-origin
   redirects it leads to;
 * :meth:`Mixcloud._send_single_request` is one HTTP request, read whole within the attempt's
@@ -29,6 +30,7 @@ import contextlib
 import json
 import numbers
 import os
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -49,7 +51,7 @@ from .exceptions import (NOT_JSON, REDIRECT_STATUSES, DecodeError, MixcloudError
 from .json import MixcloudJSONDecoder
 from .models import AccessDict, Resource, ResourceList
 from .paging import ListWalk
-from .retry import Failure, RateLimitPause, RetryPolicy
+from .retry import AdaptiveRate, Failure, RateLimitPause, RetryPolicy
 
 __all__ = ["ClientStats", "Mixcloud", "SEARCH_TYPES"]
 
@@ -72,12 +74,15 @@ _UNSET: Any = object()
 
 @dataclass
 class ClientStats:
-    """Counters of what a client did: requests sent, retries and rate-limit waits."""
+    """Counters of what a client did: requests sent, retries and rate-limit waits, and the
+    pace its requests go out at (requests per second; ``None`` while not paced, that is
+    until Mixcloud first refuses one, or with ``pacing=False``)."""
 
     requests: int = 0
     retries: int = 0
     rate_limit_waits: int = 0
     waited_s: float = 0.0
+    pace: float | None = None
 
 
 def _check_timeout(name: str, value: Any) -> Any:
@@ -141,6 +146,13 @@ class Mixcloud:
     max_wait : float, optional
         Longest rate-limit wait honoured, in seconds (overrides the policy's ``max_wait``).
         While one request waits out a rate limit, every request of the client waits with it.
+    pacing : AdaptiveRate or bool
+        How the client paces its requests after Mixcloud refused one for its rate limit
+        (default ``True``: an :class:`~mixframe.retry.AdaptiveRate` with its defaults).
+        Nothing is paced before the first refusal; after it every request of the client goes
+        out at a pace learned from the refusals, a little below the rate Mixcloud allowed,
+        and probes upward slowly. The pace is ``client.stats.pace``. ``False`` sends as fast
+        as the requests come, only waiting out each refusal.
     transport : httpx.AsyncBaseTransport, optional
         Transport for the session the client creates (e.g. the in-process sandbox).
     on_wait : callable, optional
@@ -175,7 +187,8 @@ class Mixcloud:
                  max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
                  retries: int | RetryPolicy = 3, max_wait: float | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 on_wait: Callable[[float, str], Any] | None = None) -> None:
+                 on_wait: Callable[[float, str], Any] | None = None,
+                 pacing: AdaptiveRate | bool = True) -> None:
         if loop is not None:
             warnings.warn("the loop argument is ignored: the client runs on the running loop",
                           DeprecationWarning, stacklevel=2)
@@ -223,6 +236,13 @@ class Mixcloud:
             policy = RetryPolicy(**{**policy.__dict__, "max_wait": max_wait})
         self._retry = policy
         self._rate_limit_pause = RateLimitPause()
+        if isinstance(pacing, AdaptiveRate):
+            self._pacing: AdaptiveRate | None = pacing
+        elif isinstance(pacing, bool):
+            self._pacing = AdaptiveRate() if pacing else None
+        else:
+            raise TypeError(f"pacing must be an AdaptiveRate or a bool, "
+                            f"got {type(pacing).__name__}")
         self.on_wait = on_wait
         self.stats = ClientStats()
 
@@ -365,21 +385,28 @@ class Mixcloud:
                              f"{_urls.origin(url)[1]!r}; use an https api_root")
         session = self._client()
         extra, limit = self._limits(session, timeout)
+        pacing = self._pacing
         transient = rate_limits = 0
         while True:
-            await self._rate_limit_pause.wait()
+            await self._take_turn()
             if session.is_closed:  # close() was called while this request was under way
                 raise self._transport_error(method, url, "the client was closed")
+            sent_at = time.monotonic()
+            if pacing is not None:
+                pacing.sent(sent_at)
             outcome = await self._send_handling_redirects(
                 session, method, url, write=write, authorised=authorised, files=files,
                 extra=extra, limit=limit)
             answer = None
             if isinstance(outcome, Failure):
                 failure = outcome
-            elif outcome.status_code < 400:
-                return outcome
             else:
-                answer, verdict = outcome, self._verdict(outcome)
+                verdict = None if outcome.status_code < 400 else self._verdict(outcome)
+                if pacing is not None and not (verdict is not None and verdict.rate_limited):
+                    pacing.accepted(sent_at)
+                if verdict is None:
+                    return outcome
+                answer = outcome
                 if verdict.rate_limited:
                     failure = Failure("rate limited by Mixcloud", rate_limited=True,
                                       retry_after=verdict.retry_after)
@@ -389,6 +416,10 @@ class Mixcloud:
                     return outcome
             delay = self._retry.next_delay(failure, rate_limits if failure.rate_limited
                                            else transient)
+            if failure.rate_limited and pacing is not None:
+                pacing.refused(sent_at, delay if delay is not None
+                               else failure.retry_after or 0.0, time.monotonic())
+                self.stats.pace = pacing.pace
             if delay is None:
                 if answer is None:
                     raise self._transport_error(method, url, failure.reason)
@@ -413,6 +444,24 @@ class Mixcloud:
                 logger.info("%s %s %s; retry %d of %d in %.2f s", method, url, failure.reason,
                             transient, self._retry.retries, delay)
                 await asyncio.sleep(delay)
+
+    async def _take_turn(self) -> None:
+        """Wait until this request may go: after the client's rate-limit pause, and in its
+        slot of the client's pace once it is paced. A refusal seen while waiting for a slot
+        voids it: the request then waits for the new pause and takes a new slot."""
+        pause, pacing = self._rate_limit_pause, self._pacing
+        while True:
+            if pause.remaining() > 0:
+                await pause.wait()
+            if pacing is None or pacing.pace is None:
+                return
+            delay, generation = pacing.delay(time.monotonic())
+            self.stats.pace = pacing.pace
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
+            if pacing.still_valid(generation) and pause.remaining() <= 0:
+                return
 
     async def _send_handling_redirects(self, session: httpx.AsyncClient, method: str, url: str,
                                        **options: Any) -> Answer | Failure:

@@ -86,7 +86,8 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
                       f"page{'' if stored == 1 else 's'} already stored")
         if bar is not None:  # information, not a warning: in the bar, until the next page
             inner.on_wait = lambda seconds, reason: bar.set_postfix_str(
-                f"{reason}: waiting {seconds:.0f} s")
+                f"{reason}: waiting {seconds:.0f} s" + ("" if inner.stats.pace is None else
+                                                       f", then {inner.stats.pace:.3g}/s"))
         run = Walk(inner, storage, seed_keys, hops, max_items=max_items,
                    page_size=page_size, concurrency=concurrency, progress=bar)
         await run.run()
@@ -157,7 +158,7 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
         ``TMPDIR``).
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
-        rate-limit waits in its postfix, and lines saying when the crawl resumes and when it
+        rate-limit waits and the pace learned from them in its postfix, and lines saying when the crawl resumes and when it
         stopped at `max_items`. Without it, these lines go to the ``mixframe.crawler`` logger
         (INFO) only.
     client : Mixcloud or MixcloudSync, optional
