@@ -163,7 +163,8 @@ class MixcloudOAuth:
                   "client_secret": self.client_secret, "code": code}
         session = getattr(self.mixcloud, "_client", None)
         own = session is None
-        client = httpx.AsyncClient(transport=self._transport, timeout=30.0) if own else session()
+        client = (httpx.AsyncClient(transport=self._transport, timeout=30.0) if session is None
+                  else session())
         try:
             return await client.get(_urls.merge_query(url, params), follow_redirects=False)
         except httpx.HTTPError as error:

@@ -91,7 +91,7 @@ def _check_timeout(name: str, value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number of seconds, an httpx.Timeout or None, "
                         f"got {type(value).__name__}")
-    if not value > 0:
+    if not float(value) > 0:
         raise ValueError(f"{name} must be > 0 seconds, got {value!r}")
     return value
 
@@ -895,7 +895,7 @@ class Mixcloud:
         fields += [(f"sections-{i}-{key}", str(value))
                    for i, section in enumerate(sections) for key, value in section.items()]
         with contextlib.ExitStack() as opened:
-            parts = []
+            parts: list[tuple[str, tuple[str | None, Any]]] = []
             for name, value in fields:
                 if isinstance(value, (str, bytes)) and name not in ("mp3", "picture"):
                     parts.append((name, (None, value)))

@@ -948,6 +948,12 @@ def to_frame(records: Iterable[Any], type: str | None = None, *,
              all_pictures: bool = False) -> Tables: ...
 
 
+@overload
+def to_frame(records: Iterable[Any], type: str | None = None, *,
+             source: Mapping[str, Any] | None = None, side_tables: bool,
+             all_pictures: bool = False) -> pd.DataFrame | Tables: ...
+
+
 def to_frame(records: Iterable[Any], type: str | None = None, *,
              source: Mapping[str, Any] | None = None, side_tables: bool = False,
              all_pictures: bool = False) -> pd.DataFrame | Tables:
@@ -1057,6 +1063,11 @@ def page_frame(page: Mapping[str, Any], type: str | None = None, *, url: str | N
 @overload
 def page_frame(page: Mapping[str, Any], type: str | None = None, *, url: str | None = None,
                side_tables: Literal[True], all_pictures: bool = False) -> Tables: ...
+
+
+@overload
+def page_frame(page: Mapping[str, Any], type: str | None = None, *, url: str | None = None,
+               side_tables: bool, all_pictures: bool = False) -> pd.DataFrame | Tables: ...
 
 
 def page_frame(page: Mapping[str, Any], type: str | None = None, *, url: str | None = None,

@@ -37,7 +37,7 @@ class _WrapMixin:
     """Enables returning the proper kind of object, when indexed and iterated over."""
 
     #: Mixcloud instance to pass along to contained items
-    mixcloud = None
+    mixcloud: Any = None
 
     def _wrap(self, item: Any) -> Any:
         """Wrap `item` with the proper class.
@@ -220,7 +220,7 @@ class Resource(AccessDict):
             return super().__getattr__(name)
         except AttributeError:
             method = getattr(self.mixcloud, name, None)
-            if getattr(method, "_targeting", False) and "key" in self.data:
+            if method is not None and getattr(method, "_targeting", False) and "key" in self.data:
                 return functools.partial(method, self.data["key"])
             raise
 
@@ -301,7 +301,7 @@ class ResourceList(AccessDict):
             return self.data == other.data
         return isinstance(other, dict) and self.data == other
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, like dict
 
     def keys(self):
         """Keys of the response's top level (``data``, ``paging``, ``name``)."""

@@ -522,7 +522,7 @@ async def load(frame: pd.DataFrame, *, client: Any = None, concurrency: int = 8,
     by_key = dict(zip(unique, outcomes))
     records, positions, failures = [], [], []
     for position, key in enumerate(keys):
-        outcome = by_key.get(key) if key is not None else ValueError("row has no key")
+        outcome: Any = by_key.get(key) if key is not None else ValueError("row has no key")
         if isinstance(outcome, dict):
             records.append(outcome)
             positions.append(position)
@@ -627,8 +627,8 @@ async def connection(frame: pd.DataFrame, name: str, *, client: Any = None,
         raise ValueError(f"row {label!r} has no key (pass errors='skip' to leave such rows "
                          "out)")
     if errors == "raise" and problems:
-        key, error = next(iter(problems.items()))
-        raise ValueError(f"row key {key!r}: {error} (pass errors='skip' to leave such "
+        key, problem = next(iter(problems.items()))
+        raise ValueError(f"row key {key!r}: {problem} (pass errors='skip' to leave such "
                          "rows out)")
     fetched = [key for key in unique if key in normalized]
     outcomes: list[Any] = []

@@ -29,11 +29,15 @@ import inspect
 import os
 import threading
 import types
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from .auth import MixcloudOAuth
-from .core import Mixcloud
-from .models import Resource, ResourceList
+from .core import ClientStats, Mixcloud
+from .models import AccessDict, Resource, ResourceList
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BlockingIterator", "MixcloudOAuthSync", "MixcloudSync", "ResourceListSync",
            "ResourceSync"]
@@ -76,7 +80,8 @@ class _LoopThread:
             # The coroutine's own error: shown from the caller's line to where it was raised,
             # without this frame twice nor the frames of concurrent.futures and of the loop
             # thread between them.
-            raise error.with_traceback(_own_frames(error.__traceback__.tb_next))
+            traceback = error.__traceback__
+            raise error.with_traceback(_own_frames(traceback.tb_next if traceback else None))
 
 
 _runner = _LoopThread()
@@ -150,7 +155,7 @@ def _synchronous(value: Any) -> Any:
         return value
     for model, proxy in ((ResourceList, ResourceListSync), (Resource, ResourceSync)):
         if type(value) is model or (isinstance(value, model) and not isinstance(value, proxy)):
-            wrapped = object.__new__(proxy)
+            wrapped: Any = object.__new__(proxy)
             object.__setattr__(wrapped, "_object", value)
             return wrapped
     return value
@@ -227,9 +232,126 @@ def _make_sync(cls: type, **options: Any) -> type:
     return type(name, (_SyncProxy,), namespace)
 
 
-ResourceSync = _make_sync(Resource)
-ResourceListSync = _make_sync(ResourceList)
-MixcloudOAuthSync = _make_sync(MixcloudOAuth)
+if TYPE_CHECKING:
+    # What type checkers and IDEs see: the blocking signatures of the proxies built below.
+    # tests/test_sync.py checks that they match the async classes' methods.
+    _Size = int | str | None
+
+    class ResourceSync(_SyncProxy):
+        """Synchronous version of :class:`~mixframe.Resource`."""
+
+        data: dict[str, Any]
+        source_url: str | None
+
+        def load(self, *, force: bool = False) -> ResourceSync: ...
+        def to_frame(self, *, side_tables: bool = False,
+                     all_pictures: bool = False) -> pd.DataFrame: ...
+        def __getattr__(self, name: str) -> Any: ...
+
+    class ResourceListSync(_SyncProxy):
+        """Synchronous version of :class:`~mixframe.ResourceList`."""
+
+        data: dict[str, Any]
+        source_url: str | None
+
+        def next(self) -> ResourceListSync | None: ...
+        def previous(self) -> ResourceListSync | None: ...
+        def pages(self, *, max_pages: int | None = None,
+                  max_items: int | None = None) -> BlockingIterator: ...
+        def all_items(self, *, max_pages: int | None = None,
+                      max_items: int | None = None) -> BlockingIterator: ...
+        def to_frame(self, *, side_tables: bool = False,
+                     all_pictures: bool = False) -> pd.DataFrame: ...
+        def __iter__(self) -> Iterator[ResourceSync]: ...
+        def __getattr__(self, name: str) -> Any: ...
+
+    class MixcloudOAuthSync(_SyncProxy):
+        """Synchronous version of :class:`~mixframe.MixcloudOAuth`."""
+
+        authorization_url: str
+        client_id: str | None
+        redirect_uri: str | None
+
+        def __init__(self, oauth_root: str = ..., *, client_id: str | None = None,
+                     client_secret: str | None = None, redirect_uri: str | None = None,
+                     raise_exceptions: bool | None = None, mixcloud: Any = None,
+                     transport: Any = None) -> None: ...
+        def access_token(self, code: str) -> str | None: ...
+
+    class _MixcloudSyncBase(_SyncProxy):
+        access_token: str | None
+        stats: ClientStats
+        on_wait: Any
+
+        def __init__(self, api_root: str = ..., *, access_token: str | None = None,
+                     mixcloud_root: str = ..., oembed_root: str = ...,
+                     json_decoder_class: type = ..., resource_class: type = ...,
+                     resource_list_class: type = ..., raise_exceptions: bool = False,
+                     session: Any = None, loop: Any = None, timeout: Any = ...,
+                     upload_timeout: Any = ..., max_response_size: int | None = ...,
+                     retries: Any = 3, max_wait: float | None = None, transport: Any = None,
+                     on_wait: Any = None) -> None: ...
+        def close(self) -> None: ...
+        def api_url(self, key: str) -> str: ...
+        def fetch(self, url: str, *, relative: bool = True, plain: bool = True,
+                  **params: Any) -> dict[str, Any]: ...
+        def get(self, url: str, *, relative: bool = True, create_connections: bool = True,
+                **params: Any) -> Any: ...
+        def pages(self, url: Any, *, max_pages: int | None = None,
+                  max_items: int | None = None, **paging: Any) -> BlockingIterator: ...
+        def items(self, url: Any, *, max_pages: int | None = None,
+                  max_items: int | None = None, **paging: Any) -> BlockingIterator: ...
+        def me(self) -> ResourceSync | AccessDict: ...
+        def discover(self, tag: str) -> ResourceSync | AccessDict: ...
+        def popular(self, *, offset: int | None = None, limit: int | None = None,
+                    since: Any = None, until: Any = None, page: int | None = None,
+                    per_page: int = 20) -> ResourceListSync | AccessDict: ...
+        def hot(self, *, offset: int | None = None, limit: int | None = None,
+                since: Any = None, until: Any = None, page: int | None = None,
+                per_page: int = 20) -> ResourceListSync | AccessDict: ...
+        def new(self, *, offset: int | None = None, limit: int | None = None,
+                since: Any = None, until: Any = None, page: int | None = None,
+                per_page: int = 20) -> ResourceListSync | AccessDict: ...
+        def search(self, query: str, *, type: str = "cloudcast", offset: int | None = None,
+                   limit: int | None = None, since: Any = None, until: Any = None,
+                   page: int | None = None,
+                   per_page: int = 20) -> ResourceListSync | AccessDict: ...
+        def follow(self, user: str) -> AccessDict: ...
+        def unfollow(self, user: str) -> AccessDict: ...
+        def favorite(self, cloudcast: str) -> AccessDict: ...
+        def unfavorite(self, cloudcast: str) -> AccessDict: ...
+        def repost(self, cloudcast: str) -> AccessDict: ...
+        def unrepost(self, cloudcast: str) -> AccessDict: ...
+        def listen_later(self, cloudcast: str) -> AccessDict: ...
+        def unlisten_later(self, cloudcast: str) -> AccessDict: ...
+        def upload(self, mp3: Any, name: str, *, picture: Any = None,
+                   description: str | None = None, tags: Any = None, publish_date: Any = None,
+                   disable_comments: bool = False, hide_stats: bool = False,
+                   unlisted: bool = False, sections: Any = None) -> AccessDict: ...
+        def edit(self, key: str, *, name: str | None = None, picture: Any = None,
+                 description: str | None = None, tags: Any = None, publish_date: Any = None,
+                 disable_comments: bool = False, hide_stats: bool = False,
+                 unlisted: bool = False, sections: Any = None) -> AccessDict: ...
+        def embed_json(self, cloudcast: str, *, width: _Size = None, height: _Size = None,
+                       color: str | None = None, light: bool | None = None,
+                       hide_cover: bool | None = None, mini: bool | None = None,
+                       hide_artwork: bool | None = None,
+                       autoplay: bool | None = None) -> AccessDict: ...
+        def embed_html(self, cloudcast: str, *, width: _Size = None, height: _Size = None,
+                       color: str | None = None, light: bool | None = None,
+                       hide_cover: bool | None = None, mini: bool | None = None,
+                       hide_artwork: bool | None = None,
+                       autoplay: bool | None = None) -> Any: ...
+        def oembed(self, key: str, *, format: str = "json", width: _Size = None,
+                   height: _Size = None, color: str | None = None, light: bool | None = None,
+                   hide_cover: bool | None = None, mini: bool | None = None,
+                   hide_artwork: bool | None = None, autoplay: bool | None = None) -> Any: ...
+else:
+    ResourceSync = _make_sync(Resource)
+    ResourceListSync = _make_sync(ResourceList)
+    MixcloudOAuthSync = _make_sync(MixcloudOAuth)
+    _MixcloudSyncBase = _make_sync(Mixcloud, resource_class=ResourceSync,
+                                   resource_list_class=ResourceListSync)
 # isinstance(x, Resource) holds for sync resources too.
 Resource.register(ResourceSync)
 ResourceList.register(ResourceListSync)
@@ -239,8 +361,7 @@ def _sync_model(cls: type) -> type:
     return cls if issubclass(cls, _SyncProxy) else _make_sync(cls)
 
 
-class _MixcloudSync(_make_sync(Mixcloud, resource_class=ResourceSync,
-                               resource_list_class=ResourceListSync)):
+class _MixcloudSync(_MixcloudSyncBase):
     """Synchronous version of :class:`~mixframe.Mixcloud` without context management."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -30,7 +30,7 @@ import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from html import escape as _html_escape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import ipywidgets
@@ -73,9 +73,7 @@ class _LoginProblem(Exception):
     """A login failure to show to the user, with a message safe to show."""
 
 
-def _check_text(name: str, value: Any, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _check_text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
     if not value.strip():
@@ -176,7 +174,7 @@ class LoginWidget(ipywidgets.VBox):
                  **kwargs: Any) -> None:
         client_id = _check_text("client_id", client_id)
         secret = _check_text("client_secret", client_secret)
-        state = _check_text("state", state, optional=True) or secrets.token_urlsafe(16)
+        state = secrets.token_urlsafe(16) if state is None else _check_text("state", state)
         check_bool("local_redirect", local_redirect)
         check_int("local_port", local_port, minimum=0, maximum=65535)
         if local_redirect and redirect_uri is not None:
@@ -212,7 +210,7 @@ class LoginWidget(ipywidgets.VBox):
                 self._server.stop()
             raise
         self.authorization_url: str = url
-        self.redirect_uri: str = redirect_uri
+        self.redirect_uri: str = cast(str, redirect_uri)  # checked above, or the server's
 
         step2 = ("2. Once you allowed access, the login completes by itself. If the notebook "
                  "runs on another machine, paste the address you landed on here:"
@@ -299,8 +297,8 @@ class LoginWidget(ipywidgets.VBox):
             me = client.me()
             data = getattr(me, "data", None)
             if not isinstance(data, dict) or "error" in data or "key" not in data:
-                error = data.get("error") if isinstance(data, dict) else None
-                message = error.get("message") if isinstance(error, dict) else error
+                answer = data.get("error") if isinstance(data, dict) else None
+                message = answer.get("message") if isinstance(answer, dict) else answer
                 raise _LoginProblem(f"A token came back, but Mixcloud did not accept it: "
                                     f"{message or 'no user in the answer'}.")
         except _LoginProblem as problem:
@@ -656,7 +654,7 @@ def gallery(cloudcasts: Any, *, columns: int = 2, max_items: int = GALLERY_MAX_I
     elif isinstance(cloudcasts, ResourceList) or (
             isinstance(cloudcasts, Mapping) and isinstance(cloudcasts.get("data"), list)):
         data = getattr(cloudcasts, "data", cloudcasts)
-        shows = data.get("data") if isinstance(data, Mapping) else list(cloudcasts)
+        shows = data.get("data") or [] if isinstance(data, Mapping) else list(cloudcasts)
     elif isinstance(cloudcasts, Iterable) and not isinstance(cloudcasts, Mapping):
         shows = cloudcasts
     else:

@@ -21,7 +21,7 @@ from typing import Any
 try:
     import fcntl
 except ImportError:  # Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # no lock on Windows (README says so)
 
 __all__ = ["FileLock"]
 

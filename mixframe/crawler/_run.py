@@ -73,7 +73,8 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
                 "connections": [{k: list(v) for k, v in hop.items()} for hop in hops],
                 "depth": depth, "max_items": max_items, "page_size": page_size,
                 "api_root": inner.api_url("/").rstrip("/")}
-    storage = bar = None
+    storage: Store | None = None
+    bar: Any = None
     previous_on_wait = inner.on_wait
     before = (inner.stats.requests, inner.stats.retries, inner.stats.rate_limit_waits)
     started = time.monotonic()
@@ -81,7 +82,7 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         storage = Store(store)
         stored = storage.claim(identity, resume=resume)
         bar = _progress_bar(progress)
-        if stored:
+        if stored and store is not None:
             _say(bar, f"resuming from {os.fspath(store)}: {stored} "
                       f"page{'' if stored == 1 else 's'} already stored")
         if bar is not None:  # information, not a warning: in the bar, until the next page
@@ -96,6 +97,8 @@ async def acrawl(seeds: Any, *, connections: Any = None, depth: int = 1,
         if run.stopped_at_max_items:
             _say(bar, "stopped at max_items: the crawl is incomplete")
     except sqlite3.Error as error:
+        if storage is None:
+            raise
         raise storage.explain(error) from error
     finally:
         inner.on_wait = previous_on_wait

@@ -139,9 +139,10 @@ class Store:
                     f"store {target!r} is in use by another crawl ({who}); nothing was "
                     "changed. Wait for that crawl to end (or stop it), or use another store",
                     holder)
-        self.db: sqlite3.Connection | None = None
+        self._open = False
         try:
             self.db = sqlite3.connect(target, isolation_level=None)
+            self._open = True
             self._check()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -191,9 +192,9 @@ class Store:
                 f"{application_id}, tables: {held}); it was left untouched: give another path")
 
     def close(self) -> None:
-        if self.db is not None:
+        if self._open:
             self.db.close()
-            self.db = None
+            self._open = False
         if self.lock is not None:
             self.lock.release()
 

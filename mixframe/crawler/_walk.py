@@ -193,7 +193,10 @@ class Walk:
     def _stored_items(self, url: str, connection: str | None) -> list[dict[str, Any]]:
         """The items of a page a walk yielded, read back from the store (checked when it was
         stored or replayed)."""
-        data = json.loads(self.store.page(url))
+        body = self.store.page(url)
+        if body is None:
+            raise LookupError(f"page {url!r} was yielded but is not in the store")
+        data = json.loads(body)
         return [data] if connection is None else page_items(data)
 
     def _take(self, items: list[dict[str, Any]], level: int) -> None:
@@ -203,7 +206,7 @@ class Walk:
         for _, item, new in self.ledger.take(items):
             if not new:
                 continue
-            for name in expand.get(item.get("type"), ()):
+            for name in expand.get(str(item.get("type")), ()):
                 # the API's own URL, not metadata.connections': the server never picks a host
                 url = self.client.api_url(f"{item['key']}{name}")
                 self.found.append((level + 1, next(self.order), item["key"], name,

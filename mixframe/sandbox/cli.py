@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 
 from . import CLIENT_ID, CLIENT_SECRET, TOKEN, serve
+from . import app as build_app
 
 __all__ = ["add_parser", "run"]
 
@@ -60,14 +61,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox the arguments describe until interrupted; return the exit status."""
-    options = {name: getattr(args, name) for name in _OPTIONS}
+    served = build_app(**{name: getattr(args, name) for name in _OPTIONS})
     try:
-        with serve(host=args.host, port=args.port, **options) as url:
+        with serve(served, host=args.host, port=args.port) as url:
             print(f"Mixcloud sandbox serving at {url}", flush=True)
             print(f"  OAuth client id:     {CLIENT_ID}")
             print(f"  OAuth client secret: {CLIENT_SECRET}  (OAuth root: {url}/oauth)")
             print(f"  access token:        {TOKEN}  (also mixframe.sandbox.TOKEN)")
-            print(f"  {url.app.faults!r}")
+            print(f"  {served.faults!r}")
             print(f"Connect with MixcloudSync(**mixframe.sandbox.roots({str(url)!r})). "
                   "Press Ctrl-C to stop.", flush=True)
             threading.Event().wait()

@@ -12,7 +12,7 @@ import json
 import math
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -60,7 +60,8 @@ class Response:
 
     __slots__ = ("status", "headers", "body")
 
-    def __init__(self, status: int, body: bytes = b"", headers: list[tuple[str, str]] = ()) -> None:
+    def __init__(self, status: int, body: bytes = b"",
+                 headers: Sequence[tuple[str, str]] = ()) -> None:
         self.status = status
         self.body = body
         self.headers = list(headers)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -109,12 +110,19 @@ def root(world: World, request: Request) -> Response:
 
 # -- objects ---------------------------------------------------------------------------------
 
+def _user_and_slug(key: str) -> tuple[str, str]:
+    """The username and slug of a cloudcast key, ``/user/slug/``."""
+    username, slug = key.strip("/").split("/")
+    return username, slug
+
+
 def user(world: World, request: Request, username: str) -> Response:
     return _user(world, request, username, request.viewer)
 
 
 def me(world: World, request: Request) -> Response:
-    return _user(world, request, request.viewer, request.viewer, me=True)
+    viewer = cast(str, request.viewer)  # the route needs a token: there is a viewer
+    return _user(world, request, viewer, viewer, me=True)
 
 
 def _user(world: World, request: Request, username: str, viewer: str | None,
@@ -191,7 +199,8 @@ def _listing(world: World, request: Request, path: str, viewer: str | None = Non
         raise not_found(request, str(missing)) from None
 
 
-def _page(request: Request, listing: Listing, leading: list[tuple[str, str]] = ()) -> Response:
+def _page(request: Request, listing: Listing, leading: Sequence[tuple[str, str]] = ()
+          ) -> Response:
     """One page of `listing` as the request asks (limit, date or offset), with paging links."""
     query = request.query
     try:
@@ -206,8 +215,8 @@ def _page(request: Request, listing: Listing, leading: list[tuple[str, str]] = (
     items = listing.items
     n = len(items)
     offset_text = query.get("offset")
-    if listing.dated and offset_text is None:
-        key = listing.ordering_time
+    key = listing.ordering_time
+    if key is not None and offset_text is None:  # a dated list
         try:
             since = parse_time("since", query["since"]) if "since" in query else None
             until = parse_time("until", query["until"]) if "until" in query else None
@@ -317,7 +326,7 @@ async def _upload(world: World, request: Request, key: str | None) -> Response:
         raise error(request, 403, "PermissionException", str(denied)) from None
     except UploadError as invalid:
         raise error(request, 400, "UploadException", str(invalid)) from None
-    name = world.cloudcast(*key.strip("/").split("/"))["name"]
+    name = world.cloudcast(*_user_and_slug(key))["name"]
     return json_response(request, {"result": {"success": True, "message": f"{verb} {name}",
                                               "key": key}})
 
@@ -364,7 +373,7 @@ def oembed(world: World, request: Request) -> Response:
     parts = [p for p in urlsplit(url).path.split("/") if p]
     try:
         if len(parts) == 2 and parts[0] not in RESERVED_USERNAMES:
-            obj = world.cloudcast(*parts)
+            obj = world.cloudcast(parts[0], parts[1])
             owner = obj["user"]
         elif len(parts) == 1 and parts[0] not in RESERVED_USERNAMES:
             obj = owner = world.user(parts[0])
@@ -386,7 +395,7 @@ def oembed(world: World, request: Request) -> Response:
     return Response(200, body.encode("utf-8"), [("Content-Type", "text/xml; charset=utf-8")])
 
 
-def _widget(request: Request, key: str) -> tuple[str, str | int, int]:
+def _widget(request: Request, key: str) -> tuple[str, str | int, str | int]:
     """The widget iframe for `key` and its width and height, from the request's options."""
     query = request.query
     options = [(name, "1") for name in PLAYER_OPTIONS

@@ -156,7 +156,8 @@ class Server:
         self._closing = True
         for connection in list(self._connections):
             connection.close_if_idle()
-        tasks = [connection.task for connection in self._connections]
+        tasks = [connection.task for connection in self._connections
+                 if connection.task is not None]
         if not tasks:
             return
         _, pending = await asyncio.wait(tasks, timeout=self.shutdown_timeout)
@@ -168,7 +169,7 @@ class Server:
         # Called as each connection is made. A connection accepted as the server stops can see
         # its task cancelled before the task's first step, when no cleanup of its own runs:
         # closing the socket is the task's done callback instead.
-        task = self._loop.create_task(self._accept(reader, writer))
+        task = asyncio.get_running_loop().create_task(self._accept(reader, writer))
         self._tasks.add(task)
 
         def finished(task: asyncio.Task[None]) -> None:

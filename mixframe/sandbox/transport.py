@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import cast
 
 import httpx
 
@@ -47,7 +48,7 @@ class InProcessTransport(httpx.AsyncBaseTransport):
             raise httpx.RemoteProtocolError(message, request=request) from None
         if not truncation:
             return response
-        body = b"".join([part async for part in response.stream])
+        body = b"".join([part async for part in cast(httpx.AsyncByteStream, response.stream)])
         stream = _BrokenStream(body, truncation[0], request)
         return httpx.Response(response.status_code, headers=response.headers, stream=stream,
                               request=request)

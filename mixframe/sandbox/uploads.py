@@ -218,7 +218,7 @@ def _validate(state: WorldState, user: User, fields: Mapping[str, str],
 
 
 def _check_sections(sections: Mapping[int, Mapping[str, str]]) -> list[tuple]:
-    out = []
+    out: list[tuple[str, str, str | None, int]] = []
     for n in sorted(sections):
         s = sections[n]
         start = s.get("start_time", "")
