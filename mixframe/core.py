@@ -15,6 +15,10 @@ Every request goes through one pipeline, layered like httpx's own ``send``:
 * :meth:`Mixcloud._send_single_request` is one HTTP request, read whole within the attempt's
   deadline and the size limit.
 
+With a response cache (``cache=``, :mod:`mixframe.cache`), :meth:`Mixcloud._send` answers a
+GET it holds without sending it, keeps the successful answers of the others, and makes the
+cache stale before and after every write.
+
 What an answer means (success, rate limit, which error) is decided by
 :func:`mixframe.exceptions.classify`, for the retry loop and for results alike. The access
 token is kept in a masked :class:`~mixframe._redact.Secret` and joins a request only at the
@@ -40,6 +44,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import httpx
 
 from . import _logging, _urls
+from . import cache as _cache
 from ._api import SEARCH_TYPES
 from ._redact import Secret, mask, redact, strip_secrets
 from ._transport import Answer, TokenAuth, deadline, json_text, read_answer
@@ -74,7 +79,8 @@ _UNSET: Any = object()
 
 @dataclass
 class ClientStats:
-    """Counters of what a client did: requests sent, retries and rate-limit waits, and the
+    """Counters of what a client did: requests sent, answers taken from its response cache
+    instead (``cache_hits``), retries and rate-limit waits, and the
     pace its requests go out at (requests per second; ``None`` while not paced, that is
     until Mixcloud first refuses one, or with ``pacing=False``)."""
 
@@ -83,6 +89,7 @@ class ClientStats:
     rate_limit_waits: int = 0
     waited_s: float = 0.0
     pace: float | None = None
+    cache_hits: int = 0
 
 
 def _check_timeout(name: str, value: Any) -> Any:
@@ -153,6 +160,17 @@ class Mixcloud:
         out at a pace learned from the refusals, a little below the rate Mixcloud allowed,
         and probes upward slowly. The pace is ``client.stats.pace``. ``False`` sends as fast
         as the requests come, only waiting out each refusal.
+    cache : bool, path or ResponseCache, optional
+        Keep the successful answers of GET requests on disk and answer the same requests from
+        there (see :mod:`mixframe.cache`): ``True`` in the user's cache folder
+        (``~/.cache/mixframe`` on Linux), a path in that folder, a
+        :class:`~mixframe.cache.ResponseCache` as it is configured; ``False`` not at all. By
+        default (``None``) as the ``MIXFRAME_CACHE`` environment variable says (``1`` or a
+        folder), off when it is unset. Needs ``pip install 'mixframe[cache]'``. The token is
+        never stored; answers fetched with it are kept per user. A write through the client
+        makes what was cached before it stale. ``client.cache.clear()`` empties it.
+    cache_ttl : float, optional
+        Seconds a cached answer is served (default one hour).
     transport : httpx.AsyncBaseTransport, optional
         Transport for the session the client creates (e.g. the in-process sandbox).
     on_wait : callable, optional
@@ -188,7 +206,8 @@ class Mixcloud:
                  retries: int | RetryPolicy = 3, max_wait: float | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
                  on_wait: Callable[[float, str], Any] | None = None,
-                 pacing: AdaptiveRate | bool = True) -> None:
+                 pacing: AdaptiveRate | bool = True, cache: Any = None,
+                 cache_ttl: float | None = None) -> None:
         if loop is not None:
             warnings.warn("the loop argument is ignored: the client runs on the running loop",
                           DeprecationWarning, stacklevel=2)
@@ -245,6 +264,11 @@ class Mixcloud:
                             f"got {type(pacing).__name__}")
         self.on_wait = on_wait
         self.stats = ClientStats()
+        #: The :class:`~mixframe.cache.ResponseCache` answering GET requests, or ``None``.
+        self.cache = _cache.resolve(cache, cache_ttl)
+        self._owns_cache = not isinstance(cache, _cache.ResponseCache)
+        self._viewer: tuple[Secret, str | None] | None = None  # a token's user, for the cache
+        self._viewer_lock: asyncio.Lock | None = None
 
     @property
     def access_token(self) -> str | None:
@@ -298,6 +322,8 @@ class Mixcloud:
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.aclose()
+        if self._owns_cache and self.cache is not None:
+            self.cache.close()
 
     async def __aenter__(self) -> Mixcloud:
         return self
@@ -355,7 +381,7 @@ class Mixcloud:
 
     async def _send(self, method: str, url: str, *, write: bool = False,
                     authorised: bool = True, timeout: Any = _UNSET,
-                    files: Any = None) -> Answer:
+                    files: Any = None, use_cache: bool = True) -> Answer:
         """Send a request with the retry policy and return the final answer.
 
         `url` is complete but for the token, which joins at the transport edge when
@@ -364,6 +390,8 @@ class Mixcloud:
         the rate limit refused them. Each rate-limit answer holds every request of the client
         for the wait the policy gives. An answer given up on (an error, a 5xx after the
         retries, a rate limit longer than ``max_wait``) is returned: the caller reports it.
+        With a response cache (unless not `use_cache`), a GET it holds is answered from it,
+        and a successful one kept in it; a write makes it stale, before and after.
 
         Raises
         ------
@@ -383,6 +411,17 @@ class Mixcloud:
                 and self._token.reveal().strip() and self._is_api(url):
             raise ValueError(f"refusing to send the access token over plain http to "
                              f"{_urls.origin(url)[1]!r}; use an https api_root")
+        cache = self.cache if use_cache else None
+        key = None
+        if cache is not None and method == "GET":
+            key = await self._cache_key(url, authorised)
+            if key is not None:
+                kept = cache.get(key, url)
+                if kept is not None:
+                    self.stats.cache_hits += 1
+                    return kept
+        elif cache is not None and write:
+            cache.invalidate()  # the server may act on it even if its answer is lost
         session = self._client()
         extra, limit = self._limits(session, timeout)
         pacing = self._pacing
@@ -405,6 +444,10 @@ class Mixcloud:
                 if pacing is not None and not (verdict is not None and verdict.rate_limited):
                     pacing.accepted(sent_at)
                 if verdict is None:
+                    if key is not None and cache is not None:
+                        cache.put(key, outcome, self._token)
+                    elif write and cache is not None:
+                        cache.invalidate()  # reads kept while it was under way are stale
                     return outcome
                 answer = outcome
                 if verdict.rate_limited:
@@ -444,6 +487,42 @@ class Mixcloud:
                 logger.info("%s %s %s; retry %d of %d in %.2f s", method, url, failure.reason,
                             transient, self._retry.retries, delay)
                 await asyncio.sleep(delay)
+
+    async def _cache_key(self, url: str, authorised: bool) -> str | None:
+        """The cache key of a GET of `url`: per user when the token goes with it (``None``
+        when the token's user is unknown: not cached), else anonymous."""
+        assert self.cache is not None
+        token = self._token
+        if not authorised or token is None or not token.reveal().strip() \
+                or not self._is_api(url):
+            return self.cache.key(url, None)
+        viewer = await self._viewer_of(token)
+        return None if viewer is None else self.cache.key(url, viewer)
+
+    async def _viewer_of(self, token: Secret) -> str | None:
+        """The user name `token` belongs to: remembered by the cache, else asked of ``/me/``
+        once (its answer is cached too); ``None`` when ``/me/`` refuses the token."""
+        cache = self.cache
+        assert cache is not None
+        if self._viewer is not None and self._viewer[0] is token:
+            return self._viewer[1]
+        if self._viewer_lock is None:
+            self._viewer_lock = asyncio.Lock()
+        async with self._viewer_lock:
+            if self._viewer is not None and self._viewer[0] is token:
+                return self._viewer[1]
+            name = cache.viewer(token)
+            if name is None:
+                url = self._api_target("me", True, {})
+                answer = await self._send("GET", url, use_cache=False)
+                body = self._decode(answer, plain=True)
+                if answer.status_code == 200 and isinstance(body, dict) \
+                        and isinstance(body.get("username"), str):
+                    name = body["username"]
+                    cache.remember_viewer(token, name)
+                    cache.put(cache.key(url, name), answer, token)
+            self._viewer = (token, name)
+            return name
 
     async def _take_turn(self) -> None:
         """Wait until this request may go: after the client's rate-limit pause, and in its

@@ -78,6 +78,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--token-env", metavar="VAR",
                         help="environment variable holding an access token (never pass the "
                              "token itself on the command line)")
+    parser.add_argument("--cache", nargs="?", const=True, default=None, metavar="DIR",
+                        help="answer repeated requests from a response cache, kept for an hour "
+                             "(in DIR, or in the user's cache folder)")
     return parser
 
 
@@ -140,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
                    f"{'not set' if token is None else 'empty'}: it must hold the access token")
             return 2
         options["access_token"] = token.strip()
+    if args.cache is not None:
+        options["cache"] = args.cache
     if args.sandbox:  # logged in as the sandbox user unless --token-env gave a token
         options = {"client": sandbox.client(sync=False, **options)}
     elif args.api_root:

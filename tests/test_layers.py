@@ -27,10 +27,10 @@ LAYERS: dict[str, int] = {
                      "datetime", "json", "_logging"], 0),
     # 1. pure policies and transforms: retry, argument checks, paging rules, HTML, tables
     **dict.fromkeys(["retry", "decorators", "paging", "html", "frames"], 1),
-    # 2. the client: transport, client, models, OAuth (and its local redirect server), the
-    # sync twins, the default client
-    **dict.fromkeys(["_transport", "models", "core", "auth", "_redirect_server", "sync",
-                     "defaults"], 2),
+    # 2. the client: transport, response cache, client, models, OAuth (and its local redirect
+    # server), the sync twins, the default client
+    **dict.fromkeys(["_transport", "cache", "models", "core", "auth", "_redirect_server",
+                     "sync", "defaults"], 2),
     # 3. the crawl
     "crawler": 3,
     # 4. the notebook layer and the command line

@@ -490,7 +490,8 @@ def echoing_server(requests: list):
                 body["paging"] = {"next": f"{API}/bob/followers/?access_token={token}"
                                           f"&limit=1&offset={offset + 1}"}
             return httpx.Response(200, json=body)
-        return httpx.Response(200, json={"key": "/bob/", "type": "user", "metadata": {
+        return httpx.Response(200, json={"key": "/bob/", "username": "bob", "type": "user",
+                                         "metadata": {
             "connections": {"followers": f"{API}/bob/followers/?access_token={token}"}}})
     return answer
 
@@ -515,6 +516,37 @@ def test_a_token_echoed_in_links_stays_out_of_the_store(tmp_path):
           store=store, transport=httpx.MockTransport(echoing_server([])), retries=FAST)
     for name, data in store_bytes(store).items():
         assert_clean(data, f"store file {name}")
+
+
+def cache_bytes(folder: Path) -> dict[str, bytes]:
+    """Raw bytes of every file of a response cache folder (its database, WAL included)."""
+    return {path.name: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+async def test_the_response_cache_holds_no_secret(sb, tmp_path):
+    pytest.importorskip("hishel")
+    cache = tmp_path / "cache"
+    result = await acrawl(["spartacus", "NTSRadio"], connections=["followers", "cloudcasts"],
+                          progress=False, cache=cache, **sandbox.roots(),
+                          transport=sandbox.transport(sb), access_token=sandbox.TOKEN,
+                          retries=FAST)
+    assert len(result.edges) > 10
+    async with sandbox_client(sb, cache=cache) as client:
+        await client.me()
+        await client.follow("NTSRadio")
+        await client.get("spartacus")
+        open_files = cache_bytes(cache)  # while the database is open, WAL and all
+    requests = []
+    with MixcloudSync(access_token=MOCK_TOKEN, cache=cache, retries=FAST,
+                      transport=httpx.MockTransport(echoing_server(requests))) as echoed:
+        walked = echoed.get("bob").followers()
+        assert any(r.url.params.get("access_token") == MOCK_TOKEN for r in requests)  # sent ...
+        assert walked.next() is not None and echoed.fetch("bob")
+    files = cache_bytes(cache)
+    assert sum(len(data) for data in files.values()) > 50_000  # answers were kept
+    for snapshot in (open_files, files):
+        for name, data in snapshot.items():
+            assert_clean(data, f"cache file {name}")  # ... but is nowhere in the cache
 
 
 async def test_a_token_echoed_in_links_stays_out_of_source_urls():
