@@ -25,6 +25,9 @@ even when a target is missed; the last line sums up.
    and under one that falls from 20/s to 5/s and back (<= 5 %, <= 1.15x), with the client's
    adaptive pacing on and off side by side; and with no limit, wall time with pacing on
    against off (median of five alternating runs each; target <= 1.05).
+5. Client CPU per detail GET: a request against a cache hit (loopback, and the in-process
+   sandbox), a bare httpx client, and the httpx-aiohttp transport when it is installed
+   (target for adopting it: <= 0.75 of a request).
 
 The sandbox always runs in a separate process (``multiprocessing``, spawn) calling
 ``sandbox.serve``, so its world and its CPU are not the crawler's. The bench asks that
@@ -621,6 +624,99 @@ def bench_pacing(quick: bool) -> Section:
     return section
 
 
+# -- 5. client CPU per GET -------------------------------------------------------------------
+
+
+async def _cpu_per_get(make_client: Any, keys: list[str], repeat: int) -> float:
+    """Client CPU (this thread's) per ``fetch`` of `keys`, best of `repeat` passes, in us;
+    one pass before measuring sets up the connection (and fills a cache)."""
+    async with make_client() as client:
+        for key in keys:
+            await client.fetch(key)
+        best = math.inf
+        for _ in range(repeat):
+            started = time.thread_time()
+            for key in keys:
+                await client.fetch(key)
+            best = min(best, time.thread_time() - started)
+    return best / len(keys) * 1e6
+
+
+async def _raw_cpu_per_get(url: str, keys: list[str], repeat: int,
+                           transport: Any = None) -> float:
+    """The same GETs through a bare ``httpx.AsyncClient`` and ``json.loads``."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=transport) as session:
+        urls = [f"{url}{key}?metadata=1" for key in keys]
+        for target in urls:
+            json.loads((await session.get(target)).content)
+        best = math.inf
+        for _ in range(repeat):
+            started = time.thread_time()
+            for target in urls:
+                json.loads((await session.get(target)).content)
+            best = min(best, time.thread_time() - started)
+    return best / len(keys) * 1e6
+
+
+def bench_client_cpu(quick: bool) -> Section:
+    """Client CPU per detail GET: a request, a cache hit, and other transports."""
+    import asyncio
+
+    from mixframe import Mixcloud, sandbox
+    from mixframe.cache import ResponseCache
+
+    section = Section("5. Client CPU per GET (detail pages, loopback sandbox in its own "
+                      "process; this thread's CPU)")
+    count, repeat = (200, 3) if quick else (1000, 5)
+    with SandboxProcess(users=2000, seed=0) as sb, \
+            tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
+        keys = [f"/{name}/" for name in sb.call("usernames")][:count]
+        options = client_options(sb.url)
+        request = asyncio.run(_cpu_per_get(lambda: Mixcloud(**options), keys, repeat))
+        cache = ResponseCache(folder)
+        hit = asyncio.run(_cpu_per_get(lambda: Mixcloud(**options, cache=cache), keys, repeat))
+        section.add("mixframe fetch(): a request", f"{request:,.0f} us")
+        section.add("mixframe fetch(): a cache hit", f"{hit:,.0f} us", "< a request",
+                    hit / request, hit < request)
+        app = sandbox.app(seed=0, users=2000)
+        in_process = asyncio.run(_cpu_per_get(
+            lambda: sandbox.client(app, sync=False), keys, repeat))
+        cache_in = ResponseCache(Path(folder) / "in-process")
+        hit_in = asyncio.run(_cpu_per_get(
+            lambda: sandbox.client(app, sync=False, cache=cache_in), keys, repeat))
+        section.add("in-process sandbox: a request (client + sandbox)", f"{in_process:,.0f} us")
+        section.add("in-process sandbox: a cache hit", f"{hit_in:,.0f} us", "< a request",
+                    hit_in / in_process, hit_in < in_process)
+        raw = asyncio.run(_raw_cpu_per_get(sb.url, keys, repeat))
+        section.add("bare httpx.AsyncClient + json.loads", f"{raw:,.0f} us", "",
+                    raw / request)
+        try:
+            from httpx_aiohttp import AiohttpTransport
+        except ImportError:
+            section.notes.append("httpx-aiohttp is not installed: pip install httpx-aiohttp "
+                                 "to measure its transport")
+        else:
+            aio = asyncio.run(_cpu_per_get(
+                lambda: Mixcloud(**options, transport=AiohttpTransport()), keys, repeat))
+            raw_aio = asyncio.run(_raw_cpu_per_get(sb.url, keys, repeat, AiohttpTransport()))
+            section.add("mixframe fetch() on httpx-aiohttp's transport", f"{aio:,.0f} us",
+                        "<= 0.75 of a request", aio / request, aio <= 0.75 * request)
+            section.add("bare httpx + httpx-aiohttp + json.loads", f"{raw_aio:,.0f} us", "",
+                        raw_aio / request)
+            section.notes.append(
+                "httpx-aiohttp is NOT used even when installed, whatever this ratio: on it a "
+                "write whose connection dropped after it was sent is retried (aiohttp's "
+                "'Server disconnected' arrives as httpx.ConnectTimeout, 'never sent'; "
+                "tests/test_resilience.py::test_a_write_dropped_after_it_was_sent_is_not_sent_"
+                "again_over_a_socket fails on it), and proxies from the environment are "
+                "ignored. Pass transport=AiohttpTransport() to use it for reads.")
+        section.notes.append(f"{count} detail GETs per pass, best of {repeat} passes; a cache "
+                             f"hit reads hishel's SQLite storage synchronously")
+    return section
+
+
 # -- 3. memory ------------------------------------------------------------------------------
 
 
@@ -831,7 +927,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="shrink every workload (smoke check, under a minute)")
-    parser.add_argument("--only", default="1,2,3,4", help="sections to run, e.g. 1,3")
+    parser.add_argument("--only", default="1,2,3,4,5", help="sections to run, e.g. 1,3")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     parser.add_argument("--no-store", action="store_true",
                         help="section 3 crawls without store= (pages in a temporary database)")
@@ -844,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench_crawl{' --quick' if args.quick else ''}: {environment()}")
     benches = {"1": bench_requests, "2": bench_throughput,
                "3": functools.partial(bench_memory, store=not args.no_store),
-               "4": bench_pacing}
+               "4": bench_pacing, "5": bench_client_cpu}
     sections = []
     started = time.perf_counter()
     for number, bench in benches.items():

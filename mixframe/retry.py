@@ -264,6 +264,8 @@ class AdaptiveRate:
         self._next = 0.0  # the next free slot (time.monotonic)
         self._credit = 0  # requests that may go at once (after a wait)
         self._generation = 0  # bumped at each refusal: slots taken before it are void
+        self._starting = False  # from the first refusal to the next: double the pace
+        self._base: float | None = None  # the pace before a jump up, which held
 
     def __repr__(self) -> str:
         pace = "not paced" if self.pace is None else f"pace={self.pace:.3g}/s"
@@ -300,11 +302,14 @@ class AdaptiveRate:
             if not learned:
                 held = allowed = pace  # it ran until now
         new = max(self.min_pace, self.margin * allowed)
+        if self._base is not None:  # a jump up went too far: back to what held, at least
+            new = max(new, self._base)
         if held is not None and new < held / 2:  # a deep cut: the limit fell
             if self._recall is None:
                 self._recall, self._recall_wait = held, self.recover_every
                 self._recall_until = now + self.recover_for
             self._recall = max(self._recall, held)
+        self._starting, self._base = pace is None, None
         self.pace, self._changed, self._held = new, resume, held
         self.refusals += 1
         self._last_refusal = now
@@ -321,8 +326,13 @@ class AdaptiveRate:
         pace = self.pace
         if pace is None:
             return 0.0, self._generation
-        recovering = self._recall is not None and pace < self._recall
-        if now - self._changed >= (self._recall_wait if recovering else self.probe_every):
+        if self._starting:
+            interval = 1.0
+        elif self._recall is not None and pace < self._recall:
+            interval = self._recall_wait
+        else:
+            interval = self.probe_every
+        if now - self._changed >= interval:
             pace = self._probe(now)
         if self._credit > 0:
             self._credit -= 1
@@ -340,11 +350,20 @@ class AdaptiveRate:
         pace = self.pace
         assert pace is not None
         self._changed = now
+        if self._starting:  # the first estimate may have met an allowance partly spent
+            return self._jump(pace * 2, now)  # before: double until refused
+        self._base = None
         if self._recall is not None:
             if pace < self._recall and now < self._recall_until:
-                self.pace = self._recall  # try the pace held before the deep cut
-                return self.pace
+                return self._jump(self._recall, now)  # the pace held before the deep cut
             self._recall = None  # recovered, or the limit did not come back
         self._held = pace  # it ran probe_every seconds without a refusal
         self.pace = pace * (1 + self.probe_step)
         return self.pace
+
+    def _jump(self, pace: float, now: float) -> float:
+        """Go up to `pace` now, counting what the server lets through from here; a refusal
+        brings the pace back to no less than the one before."""
+        assert self.pace is not None
+        self._base, self.pace, self._epoch, self._accepted = self.pace, pace, now, 0
+        return pace

@@ -39,6 +39,9 @@ from .models import AccessDict, Resource, ResourceList
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .cache import ResponseCache
+    from .retry import AdaptiveRate
+
 __all__ = ["BlockingIterator", "MixcloudOAuthSync", "MixcloudSync", "ResourceListSync",
            "ResourceSync"]
 
@@ -282,6 +285,7 @@ if TYPE_CHECKING:
         access_token: str | None
         stats: ClientStats
         on_wait: Any
+        cache: ResponseCache | None
 
         def __init__(self, api_root: str = ..., *, access_token: str | None = None,
                      mixcloud_root: str = ..., oembed_root: str = ...,
@@ -290,7 +294,8 @@ if TYPE_CHECKING:
                      session: Any = None, loop: Any = None, timeout: Any = ...,
                      upload_timeout: Any = ..., max_response_size: int | None = ...,
                      retries: Any = 3, max_wait: float | None = None, transport: Any = None,
-                     on_wait: Any = None) -> None: ...
+                     on_wait: Any = None, pacing: AdaptiveRate | bool = True,
+                     cache: Any = None, cache_ttl: float | None = None) -> None: ...
         def close(self) -> None: ...
         def api_url(self, key: str) -> str: ...
         def fetch(self, url: str, *, relative: bool = True, plain: bool = True,

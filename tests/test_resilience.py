@@ -80,6 +80,25 @@ async def test_writes_are_retried_when_the_connection_was_never_made():
     assert result.result.success and len(attempts) == 3
 
 
+async def test_a_write_dropped_after_it_was_sent_is_not_sent_again_over_a_socket():
+    """Over a real socket, with the transport the client picks itself: a server that read
+    the request and closed the connection may have acted on it. (The httpx-aiohttp
+    transport reports this as a ConnectTimeout and the write went out three times.)"""
+    import socket
+
+    from hostile import HostileServer
+
+    def read_then_hang_up(connection, request):
+        connection.sock.shutdown(socket.SHUT_RDWR)
+        connection.sock.close()
+
+    with HostileServer(read_then_hang_up) as server:
+        async with Mixcloud(server.url, access_token="t0k3n-abcdef", retries=FAST) as client:
+            with pytest.raises(TransportError, match="follow"):
+                await client.follow("bob")
+    assert len(server.requests) == 1
+
+
 async def test_rate_limit_is_waited_out_and_nothing_is_lost():
     app = sandbox.app(seed=0, rate_limit=5)  # a burst of 5, then 5 per second
     async with client_for(app) as client:
