@@ -192,9 +192,11 @@ class AdaptiveRate:
       ``pace = margin * allowed``. After the wait that follows a refusal the rate was learned
       from, up to one second's worth of them go at once: the server refilled during the
       wait.
-    * **Probing.** After `probe_every` seconds without a refusal the pace grows by
-      `probe_step`: slowly, since a limit passed is noticed only once the server's allowance
-      is spent. After a deep cut (the limit fell below half the pace held before), that pace
+    * **Probing.** The first estimate may have met an allowance partly spent before the
+      client started, so until the next refusal the pace doubles every second; a jump up
+      that is refused comes back to no less than the pace it started from. After that, and
+      after `probe_every` seconds without a refusal, the pace grows by `probe_step`: slowly,
+      since a limit passed is noticed only once the server's allowance is spent. After a deep cut (the limit fell below half the pace held before), that pace
       is tried again after `recover_every` seconds, then at intervals 1.5 times longer each
       time it is refused, for `recover_for` seconds: a limit that comes back is used again
       within seconds, one that does not costs a few refusals.
