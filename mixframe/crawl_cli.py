@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,6 +24,22 @@ EXIT_CODES = {
     130: "interrupted (Ctrl-C): run the same command to resume",
 }
 _CAUSES_SHOWN = 10  # failure causes printed, most frequent first
+#: Connections followed when --connections is not given.
+DEFAULT_CONNECTIONS = "followers,cloudcasts"
+_EPILOG = """\
+hops:
+  --connections NAMES given once follows NAMES at every hop, --depth hops out
+  (default 1). Given several times, each one is a hop, in order; --depth
+  defaults to their number:
+
+    mixframe crawl spartacus --connections followers --connections cloudcasts
+
+  crawls spartacus's followers (hop 1), then each follower's shows (hop 2),
+  whereas --connections followers,cloudcasts --depth 2 follows both at both
+  hops (followers of followers too).
+
+exit status:
+""" + "\n".join(f"  {code:>3}: {meaning}" for code, meaning in EXIT_CODES.items())
 
 
 def _whole(minimum: int):
@@ -44,16 +61,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     """Add the ``crawl`` command to a command line."""
     parser = subparsers.add_parser(
         "crawl", help="crawl resources and their connections into tables",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Crawl Mixcloud from seeds, following connections, into one file per "
-                    "table. Run the same command again to resume an interrupted crawl.",
-        epilog="exit status: " + "; ".join(f"{code}: {meaning}"
-                                           for code, meaning in EXIT_CODES.items()))
+                    "table.\nRun the same command again to resume an interrupted crawl.",
+        epilog=_EPILOG)
     parser.add_argument("seeds", nargs="+", metavar="SEED",
                         help="keys (spartacus, NTSRadio/some-show) or Mixcloud URLs")
-    parser.add_argument("--connections", default="followers,cloudcasts",
-                        help="comma-separated connections to follow (default: %(default)s)")
-    parser.add_argument("--depth", type=_whole(0), default=1,
-                        help="hops from the seeds (default: %(default)s)")
+    parser.add_argument("--connections", action="append", metavar="NAMES",
+                        help="connections to follow, comma-separated; give it once per hop "
+                             "to follow other connections at each hop (default: "
+                             f"{DEFAULT_CONNECTIONS} at every hop)")
+    parser.add_argument("--depth", type=_whole(0),
+                        help="hops from the seeds (default: the number of --connections "
+                             "given, 1 for one)")
     parser.add_argument("--max-items", type=_whole(1), metavar="N",
                         help="stop after storing N resources")
     parser.add_argument("--page-size", type=_whole(1), default=100, metavar="N",
@@ -79,6 +99,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="environment variable holding an access token (never pass the "
                              "token itself on the command line)")
     return parser
+
+
+def _hops(args: argparse.Namespace) -> tuple[Any, int]:
+    """The crawl's connections and depth from the command line: one comma list for every
+    hop, or one per hop (then the depth is their number unless --depth says otherwise)."""
+    given = args.connections or [DEFAULT_CONNECTIONS]
+    if len(given) == 1:
+        return given[0], 1 if args.depth is None else args.depth
+    if args.depth is not None and args.depth != len(given):
+        raise ValueError(f"--connections is given {len(given)} times ({len(given)} hops) but "
+                         f"--depth is {args.depth}: leave --depth out, or give --connections "
+                         "once to follow the same connections at every hop")
+    return [[name.strip() for name in hop.split(",") if name.strip()] for hop in given], \
+        len(given)
 
 
 def _error(message: str) -> None:
@@ -161,8 +195,9 @@ def run(args: argparse.Namespace) -> int:
         return status
 
     try:
+        connections, depth = _hops(args)
         with _information() if args.no_progress else contextlib.nullcontext():
-            result = crawl(args.seeds, connections=args.connections, depth=args.depth,
+            result = crawl(args.seeds, connections=connections, depth=depth,
                            max_items=args.max_items, page_size=args.page_size,
                            concurrency=args.concurrency, store=store,
                            resume=not args.restart, progress=not args.no_progress, **options)
