@@ -88,8 +88,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                              "run as a formula (=, +, -, @) with ' (read_crawl removes it)")
     parser.add_argument("--store", metavar="PATH",
                         help="SQLite store of raw pages (default: DIR/crawl.sqlite)")
-    parser.add_argument("--restart", action="store_true",
-                        help="start over instead of resuming from the store")
+    parser.add_argument("--details", action="store_true",
+                        help="also fetch each resource's detail page, so that every row is "
+                             "full (counts, city, dates...): about one more request per "
+                             "resource")
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument("--restart", action="store_true",
+                       help="start over instead of resuming from the store: a full re-walk")
+    again.add_argument("--refresh", action="store_true",
+                       help="on the store of a finished crawl (same seeds and connections): "
+                            "fetch only what is new since, walking each list again from its "
+                            "first page up to what the store holds; the tables hold the whole "
+                            "crawl. It cannot see removals or changes deep in a list: "
+                            "--restart re-walks everything")
+    parser.add_argument("--max-age", type=_seconds, metavar="SECONDS",
+                        help="with --refresh: fetch again the detail pages fetched more than "
+                             "SECONDS ago (0: all of them), for their changed counts")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--api-root", metavar="URL", help="API root (default: Mixcloud's)")
@@ -99,6 +113,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="environment variable holding an access token (never pass the "
                              "token itself on the command line)")
     return parser
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds, at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text}")
+    return value
 
 
 def _hops(args: argparse.Namespace) -> tuple[Any, int]:
@@ -136,13 +161,30 @@ def _information():
         logger.setLevel(level)
 
 
-def _summary(args: argparse.Namespace, result, written: Path) -> None:
-    print(f"crawled {', '.join(args.seeds)} into {written}/ ({args.format})")
-    for name, frame in {**result.tables, "edges": result.edges,
-                        "failures": result.failures}.items():
-        print(f"  {name:<12} {len(frame):>8} rows")
+def _said(connections: Any, depth: int) -> str:
+    """The hops of a crawl, in words: 'followers (hop 1), then cloudcasts (hop 2)'."""
+    if depth == 0:
+        return "the seeds only"
+    if isinstance(connections, str):
+        names = ", ".join(name.strip() for name in connections.split(",") if name.strip())
+        return f"{names or 'nothing'} at {'each of ' if depth > 1 else ''}{depth} " \
+               f"hop{'' if depth == 1 else 's'}"
+    return ", then ".join(f"{', '.join(hop) or 'nothing'} (hop {number})"
+                          for number, hop in enumerate(connections, start=1))
+
+
+def _summary(args: argparse.Namespace, result, written: Path, hops: str) -> None:
     stats = result.stats
-    print(f"  {stats['requests']} requests, {stats['pages']} pages fetched, "
+    done = "refreshed" if args.refresh else "crawled"
+    extras = [", with details" if args.details else "",
+              f"; refresh {stats['refreshes']} of the crawl" if stats.get("refreshes") else ""]
+    print(f"{done} {', '.join(args.seeds)}: {hops}{''.join(extras)}")
+    print(f"into {written}/ ({args.format}):")
+    for name, frame in {**result.tables, **result.side_tables, "edges": result.edges,
+                        "failures": result.failures}.items():
+        print(f"  {name:<14} {len(frame):>8} rows")
+    details = f" ({stats['details']} detail pages)" if args.details else ""
+    print(f"  {stats['requests']} requests{details}, {stats['pages']} pages fetched, "
           f"{stats['pages_from_store']} from the store, {stats['retries']} retries, "
           f"{stats['rate_limit_waits']} rate-limit waits, {stats['elapsed_s']:.1f} s")
     causes = result.failure_causes()
@@ -200,7 +242,9 @@ def run(args: argparse.Namespace) -> int:
             result = crawl(args.seeds, connections=connections, depth=depth,
                            max_items=args.max_items, page_size=args.page_size,
                            concurrency=args.concurrency, store=store,
-                           resume=not args.restart, progress=not args.no_progress, **options)
+                           resume=not args.restart, details=args.details,
+                           refresh=args.refresh, max_age=args.max_age,
+                           progress=not args.no_progress, **options)
     except StoreError as error:
         return refused(str(error), 3)
     except (ValueError, TypeError) as error:
@@ -223,5 +267,5 @@ def run(args: argparse.Namespace) -> int:
         _error(f"{error}. The crawl is whole in {store}: run the same command again to "
                "write the tables (it makes no request)")
         return 3
-    _summary(args, result, written)
+    _summary(args, result, written, _said(connections, depth))
     return 1 if len(result.failures) else 0
