@@ -20,9 +20,10 @@ in hand's :meth:`~mixframe.ResourceList.pages`, the accessor's ``all_pages()`` a
 ``"max_items"``
     `max_items` new items were seen;
 ``"caught_up"``
-    the walk's `caught_up` callback said the page brings nothing the caller does not already
-    hold (a refreshed crawl stops where its stored part of the list begins); that page is not
-    yielded.
+    the walk's `caught_up` callback said a page that links to a next one brings nothing the
+    caller does not already hold (a refreshed crawl stops where its stored part of the list
+    begins); that page is not yielded. A last page is yielded whatever it holds: the walk then
+    reaches the list's end.
 
 A list that ends (the first three) is a complete list; :attr:`ListWalk.complete` says so.
 Each page is checked by :func:`check_page` before it is used: a page of the wrong shape raises
@@ -218,9 +219,9 @@ class ListWalk(Generic[Page]):
     max_pages, max_items : int, optional
         Bounds on the pages yielded and the new items seen.
     caught_up : async callable, optional
-        ``await caught_up(page)`` is asked about each checked page that holds items, before it
-        is yielded: when it returns true the walk stops there (``"caught_up"``) without
-        yielding it.
+        ``await caught_up(page)`` is asked about each checked page that holds items and links
+        to a next one, before it is yielded: when it returns true the walk stops there
+        (``"caught_up"``) without yielding it.
 
     Attributes
     ----------
@@ -307,7 +308,8 @@ class ListWalk(Generic[Page]):
                 self.next_url = None
                 self.stopped = "nothing_new"
                 return
-            if self._caught_up is not None and await self._caught_up(page):
+            if following is not None and self._caught_up is not None \
+                    and await self._caught_up(page):
                 self.next_url = None
                 self.stopped = "caught_up"
                 return
