@@ -215,6 +215,26 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
         refused before anything is changed. Without it, both go to a temporary SQLite
         database, in memory while small and in a file deleted at the end once large (in
         ``TMPDIR``).
+    details : bool
+        Also fetch the detail page of every resource kept that has one (users, shows, tags,
+        categories, playlists: :data:`mixframe._api.DETAIL_TYPES`), so that rows are full: a
+        list gives a user's name and picture, not their counts, city or dates. About one more
+        request per resource, made once the lists are walked by the same `concurrency`
+        workers, stored and resumable like every page; a seed's page is its detail page and
+        is not fetched twice. The detail page's fields win over the list item's.
+        ``stats["details"]`` counts the detail pages fetched (the seeds' included).
+    refresh : bool
+        Bring the finished crawl in `store` (the same seeds, connections and settings) up to
+        date: every list is walked again from its first page and stops at the first page
+        whose entries the store already holds (lists come newest first), then goes on with
+        the stored rest of the list; new resources get their details. The result holds the
+        whole crawl, old and new rows. It cannot see entries removed or changed deep in a
+        list (a list walked to its end is seen whole): ``resume=False`` re-walks everything.
+        An interrupted refresh resumes with the same call.
+    max_age : float or datetime.timedelta, optional
+        With `refresh`: also fetch again the detail pages (the seeds' included) fetched more
+        than `max_age` (seconds) before the refresh started; ``0`` fetches them all. Without
+        it, stored detail pages are kept.
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals), with
         rate-limit waits in its postfix, and lines saying when the crawl resumes and when it
@@ -227,13 +247,25 @@ def crawl(seeds: Any, *, connections: Any = None, depth: int = 1, max_items: int
     Returns
     -------
     CrawlResult
+        Its tables, with ``fetched_at`` and ``fetched_from`` (where each row comes from), and
+        ``cloudcast_tags`` among its side tables.
+
+    Examples
+    --------
+    >>> network = crawl("spartacus", connections=[["followers"], ["cloudcasts"]], depth=2,
+    ...                 details=True, store="spartacus.sqlite")          # doctest: +SKIP
+    >>> later = crawl("spartacus", connections=[["followers"], ["cloudcasts"]], depth=2,
+    ...               details=True, store="spartacus.sqlite", refresh=True,
+    ...               max_age=7 * 24 * 3600)                             # doctest: +SKIP
 
     Raises
     ------
     ValueError, TypeError
         For bad arguments (unknown connection names, negative depth...), before any request.
+    FileNotFoundError
+        `refresh` with a `store` that does not exist.
     StoreError
-        The store cannot be used: :class:`StoreLockedError` (another crawl runs on it),
+        `refresh` on a store without a finished crawl; or the store cannot be used: :class:`StoreLockedError` (another crawl runs on it),
         :class:`NotAStoreError` (not a mixframe store; left untouched),
         :class:`StoreMismatchError` (it holds another crawl; the message names the settings
         that differ), or a damaged store or a full disk (every page stored so far is kept:
