@@ -525,6 +525,7 @@ class Walk:
         with the walk's own rules: the same entries whatever the timing or interruptions. A
         first sighting carries its row (with its detail page's fields, when the crawl has
         details) and the page that row comes from."""
+        page, fetched_at = "", None  # the last page's time: a list's rows share their page
         async for entry in self._kept_entries():
             if not entry.new:
                 yield entry._replace(fetched_from=None)
@@ -537,8 +538,10 @@ class Walk:
                     item = {**item, **detail}
                 except _Failed:
                     pass  # its failure is in the failures: the row is the list's item
+            if stored != page:
+                page, fetched_at = stored, self.store.fetched_at(stored)
             yield entry._replace(item=item, fetched_from=shown_url(stored),
-                                 fetched_at=self.store.fetched_at(stored))
+                                 fetched_at=fetched_at)
 
     async def _kept_entries(self) -> AsyncIterator[Entry]:
         """The entries the crawl keeps, as its lists hold them (``fetched_from``: the stored
