@@ -26,6 +26,7 @@ __all__ = [
     "ACTIONS",
     "CONNECTIONS",
     "DEFAULT_PAGE_SIZE",
+    "DETAIL_TYPES",
     "FEED_ITEM_TYPES",
     "MAX_PAGE_SIZE",
     "PLAYER_OPTIONS",
@@ -45,6 +46,10 @@ __all__ = [
 
 #: Types of the resources the API serves, each with its own table schema.
 RESOURCE_TYPES = ("user", "cloudcast", "tag", "comment", "feed", "category", "playlist")
+
+#: Types of the resources that have a detail page at their key (``GET /{key}/``): the full
+#: object, where a list holds a shorter form. Comments and feed items have none.
+DETAIL_TYPES = ("user", "cloudcast", "tag", "category", "playlist")
 
 #: Connections of each resource type, as its ``metadata.connections`` lists them, in that order.
 CONNECTIONS: dict[str, tuple[str, ...]] = {

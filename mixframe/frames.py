@@ -21,7 +21,9 @@ Rules shared by every table
 * ``key`` is the first column. Schema columns come in the documented order below and are all
   present even for an empty input; a field missing from a record gives ``<NA>`` / ``NaT``.
 * dtypes: text is ``string`` (``pd.StringDtype()``, missing = ``pd.NA``), counts are ``Int64``,
-  flags are ``boolean``, timestamps are ``datetime64[us, UTC]``.
+  flags are ``boolean``, timestamps are ``datetime64[us, UTC]``, and a list of names (a show's
+  ``tags``) is ``list<item: string>[pyarrow]`` (a pyarrow list of strings: ``df.explode("tags")``
+  gives one row per tag).
 * A nested object is flattened with its name as prefix (``user`` -> ``user_key``,
   ``user_name`` ...). ``pictures`` becomes one ``picture`` column: the ``extra_large`` URL
   (600 px, served in every era of the API), else ``large``, ``medium``, ``medium_mobile``,
@@ -64,8 +66,8 @@ cloudcast
     user_name: string, user_username: string, user_url: string,
     created_time: datetime64[us, UTC], updated_time: datetime64[us, UTC],
     audio_length: Int64, play_count: Int64, favorite_count: Int64, comment_count: Int64,
-    listener_count: Int64, repost_count: Int64, hidden_stats: boolean, tags: string,
-    section_count: Int64, picture: string, picture_primary_color: string,
+    listener_count: Int64, repost_count: Int64, hidden_stats: boolean,
+    tags: list<item: string>[pyarrow], section_count: Int64, picture: string, picture_primary_color: string,
     description: string, listen_time: datetime64[us, UTC]
 
 tag
@@ -105,10 +107,13 @@ feed ``feed_targets``
 
 Notes on particular columns
 ---------------------------
-* ``tags`` (cloudcast) holds the tag names joined by ``", "`` (``""`` for a show without
-  tags, ``<NA>`` when the record has no ``tags`` field). A string, not a list column, so that
-  Parquet and CSV files stay plain and comparable; the ``tags`` side table is the tidy form
-  (``position`` is the tag's place in the list, from 0).
+* ``tags`` (cloudcast) holds the list of the show's tag names, in the API's order (``[]`` for
+  a show without tags, ``<NA>`` when the record has no ``tags`` field): ``df.explode("tags")``
+  gives one row per show and tag, ``df["tags"].list.len()`` the number of tags. Parquet keeps
+  the list as it is; in CSV a list is written as JSON (``["House", "Deep house"]``), read
+  back as a list by :func:`read_csv` and :func:`~mixframe.crawler.read_crawl`. The ``tags``
+  side table is the tidy form with the tags' keys (``position`` is the tag's place in the
+  list, from 0).
 * ``section_count`` is ``len(sections)``; list items carry no ``sections`` (``<NA>``), full
   objects do (possibly 0). Section ``position`` is the API's own (0- or 1-based depending on
   the era), else the index in the list. ``chapter`` holds a chapter section's name.
@@ -126,18 +131,23 @@ Notes on particular columns
 Round trips
 -----------
 Parquet keeps everything: ``pd.read_parquet(path)`` gives back equal frames, dtypes and
-``attrs`` (pandas >= 2.1 stores ``attrs`` in the file). CSV keeps values but not dtypes:
-``string`` columns come back as ``str``/``object``, ``Int64`` with missing values as
-``float64``, ``boolean`` as ``object``, timestamps as text, and ``""`` reads back as missing.
-Use :func:`read_csv` (``type=`` the table's type) to restore a schema's dtypes; the dtypes of
-extra columns are left to pandas.
+``attrs`` (pandas >= 2.1 stores ``attrs`` in the file). Reading a list column back needs
+mixframe imported: pandas cannot yet read the pyarrow list dtype it wrote (pandas issue
+57411), so importing mixframe teaches it ``list<item: string>[pyarrow]``. CSV keeps values
+but not dtypes: ``string`` columns come back as ``str``/``object``, ``Int64`` with missing
+values as ``float64``, ``boolean`` as ``object``, timestamps and lists as text, and ``""``
+reads back as missing. Use :func:`read_csv` (``type=`` the table's type) to restore a
+schema's dtypes; the dtypes of extra columns are left to pandas.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+import io
 import json
 import re
+import tokenize
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -146,6 +156,7 @@ from typing import Any, Literal, NamedTuple, overload
 
 import pandas as pd
 import pyarrow as pa
+from pandas.api.extensions import ExtensionDtype, register_extension_dtype
 
 from ._api import key_type, list_item_type, table_type
 from ._redact import clean
@@ -160,6 +171,35 @@ INT = "Int64"
 BOOL = "boolean"
 FLOAT = "Float64"
 TIME = "datetime64[us, UTC]"
+#: A list of names, such as a show's tags: a pyarrow list of strings.
+NAMES = "list<item: string>[pyarrow]"
+_NAMES_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+
+
+class _NamesDtypeName(ExtensionDtype):
+    """Teaches pandas the name of :data:`NAMES`, so that ``pd.api.types.pandas_dtype(NAMES)``
+    works, and with it ``pd.read_parquet`` of a frame holding a list column: pandas writes
+    the dtype's name into Parquet files but cannot read it back (pandas issue 57411). It
+    answers for that one name only, with pandas' own ``pd.ArrowDtype``."""
+
+    name = "mixframe-names"
+    type = list
+
+    @classmethod
+    def construct_from_string(cls, string: str) -> Any:
+        if string == NAMES:
+            return _NAMES_DTYPE
+        raise TypeError(f"cannot construct a {cls.__name__} from {string!r}")
+
+    @classmethod
+    def construct_array_type(cls) -> Any:  # pragma: no cover (never an array's dtype)
+        return type(pd.array([], dtype=_NAMES_DTYPE))
+
+
+try:
+    pd.api.types.pandas_dtype(NAMES)
+except TypeError:  # pandas does not read the name yet: teach it
+    register_extension_dtype(_NamesDtypeName)
 
 #: The API's timestamp format (ISO 8601, UTC, second precision).
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -298,6 +338,12 @@ def _strings(values: list) -> Any:
     return pd.array(values, dtype=STRING)
 
 
+def _names(values: list) -> Any:
+    """Lists of names (or None) as a pyarrow-backed list column."""
+    return _NAMES_DTYPE.__from_arrow__(pa.chunked_array([pa.array(values, pa.list_(pa.string()))],
+                                                        pa.list_(pa.string())))
+
+
 def _coerce(values: list, kind: str) -> Any:
     """Return `values` as a pandas array of dtype `kind`."""
     if kind == STRING:
@@ -314,6 +360,8 @@ def _coerce(values: list, kind: str) -> Any:
             return pd.BooleanDtype().__from_arrow__(pa.array(values, pa.bool_()))
         except _ARROW_ERRORS:
             return pd.array([_to_bool(value) for value in values], dtype=BOOL)
+    if kind == NAMES:
+        return _names(values)
     if kind == FLOAT:
         values = [None if isinstance(value, bool) or not isinstance(value, (int, float))
                   else value for value in values]
@@ -384,10 +432,10 @@ def _tag_name(tag: Any) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
-def _tag_names(tags: Any) -> str | None:
+def _tag_names(tags: Any) -> list[str] | None:
     if not isinstance(tags, list):
         return None
-    return ", ".join(name for name in map(_tag_name, tags) if name is not None)
+    return [name for name in map(_tag_name, tags) if name is not None]
 
 
 def _item_key(item: Any) -> str | None:
@@ -422,7 +470,7 @@ def _list_length(value: Any) -> int | None:
 #   ("field", f)         -> record[f]
 #   ("nested", p, f)     -> record's nested object p (see _Schema.nested), field f
 #   ("picture", f)       -> best URL of the pictures object record[f]
-#   ("tags",)            -> tag names joined by ", "
+#   ("tags",)            -> the list of tag names
 #   ("length", f)        -> len(record[f])
 #   ("targets",)         -> feed target keys joined by ", "
 _Column = tuple[str, str, tuple]
@@ -495,7 +543,7 @@ _SCHEMAS: dict[str, _Schema] = {
                   *_counts("audio_length", "play_count", "favorite_count", "comment_count",
                            "listener_count", "repost_count"),
                   ("hidden_stats", BOOL))
-        + (("tags", STRING, ("tags",)),
+        + (("tags", NAMES, ("tags",)),
            ("section_count", INT, ("length", "sections")),
            ("picture", STRING, ("picture", "pictures")))
         + _fields(("picture_primary_color", STRING), ("description", STRING),
@@ -676,10 +724,13 @@ _EXTRA_LARGE = itemgetter("extra_large")
 
 def _tags_column(tag_lists: list) -> list:
     try:   # the common case at C speed: lists of dicts, each with a str name
-        return [", ".join(map(_NAME, tags)) if isinstance(tags, list) else None
-                for tags in tag_lists]
+        names = [list(map(_NAME, tags)) if isinstance(tags, list) else None
+                 for tags in tag_lists]
+        if all(builtins.type(name) is str for tags in names if tags for name in tags):
+            return names
     except (KeyError, TypeError):
-        return [_tag_names(tags) for tags in tag_lists]
+        pass
+    return [_tag_names(tags) for tags in tag_lists]
 
 
 def _pictures_column(pictures: list) -> list:
@@ -1009,8 +1060,10 @@ def to_frame(records: Iterable[Any], type: str | None = None, *,
     >>> df = to_frame(shows)
     >>> df.attrs["mixcloud"]["type"]
     'cloudcast'
-    >>> df[["key", "user_username", "tags"]].values.tolist()
-    [['/bob/mix/', 'bob', 'Funk']]
+    >>> df.loc[0, "key"], df.loc[0, "user_username"], df.loc[0, "tags"]
+    ('/bob/mix/', 'bob', ['Funk'])
+    >>> df.explode("tags")["tags"].tolist()          # one row per show and tag
+    ['Funk']
     >>> df[["play_count", "created_time", "is_exclusive"]].dtypes.astype(str).tolist()
     ['Int64', 'datetime64[us, UTC]', 'boolean']
     >>> list(df.columns[-2:])            # unknown fields are kept, after the schema
@@ -1182,7 +1235,9 @@ def read_csv(filepath_or_buffer: Any, type: str | None, *, side: str | None = No
     (pandas alone would take it for missing). A file written by ``df.to_csv`` cannot tell an
     empty string from a missing value: both read back as ``<NA>``. ``attrs`` are not kept.
     (A crawl exported with :meth:`CrawlResult.to_csv` keeps all of these: read it with
-    :func:`read_crawl`.)
+    :func:`read_crawl`.) List columns (``tags``) read back as lists, from JSON (``["House",
+    "Deep house"]``, as crawl exports write them) or from what ``df.to_csv`` writes for them
+    (``['House' 'Deep house']``).
 
     Parameters
     ----------
@@ -1209,15 +1264,58 @@ def read_csv(filepath_or_buffer: Any, type: str | None, *, side: str | None = No
     True
     >>> read_csv(io.StringIO("key,name\\n/na/,NA\\n"), "user").loc[0, "name"]
     'NA'
+    >>> shows = read_csv(io.StringIO('key,tags\\n/bob/mix/,"[""Funk"", ""Soul""]"\\n'),
+    ...                  "cloudcast")
+    >>> shows.explode("tags")["tags"].tolist()
+    ['Funk', 'Soul']
     """
     dtypes = schema(type, side)
     times = [name for name, kind in dtypes.items() if kind == TIME]
+    lists = [name for name, kind in dtypes.items() if kind == NAMES]
     given = kwargs.pop("dtype", None) or {}
-    readable = {name: kind for name, kind in dtypes.items() if kind != TIME}
+    readable = {name: STRING if kind == NAMES else kind for name, kind in dtypes.items()
+                if kind != TIME}
     kwargs = {"keep_default_na": False, "na_values": [""], **kwargs}
     frame = pd.read_csv(filepath_or_buffer, dtype={**readable, **given}, **kwargs)
     for name in times:
         if name in frame.columns and name not in given:
             parsed = pd.to_datetime(frame[name], utc=True, format="ISO8601")
             frame[name] = parsed.dt.as_unit("us")
+    for name in lists:
+        if name in frame.columns and name not in given:
+            frame[name] = _names([_names_from_text(name, text) for text in frame[name]])
     return frame
+
+
+def _names_from_text(column: str, text: Any) -> list[str] | None:
+    """A list of names written in a CSV cell: JSON (crawl exports), or the numpy repr that
+    ``df.to_csv`` writes (``['House' 'Deep house']``: string literals side by side)."""
+    if text is None or text is pd.NA:
+        return None
+    try:
+        names = json.loads(text)
+    except ValueError:
+        names = _literals(text)
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"column {column!r}: {text[:80]!r} is not a list of names (a JSON "
+                         "list of strings, or a list as df.to_csv writes it)")
+    return names
+
+
+def _literals(text: str) -> list[str] | None:
+    """The strings of ``['a' "b's" ...]`` (Python literals side by side, as numpy prints an
+    array of strings), or None if `text` is not that."""
+    body = text.strip()
+    if not (body.startswith("[") and body.endswith("]")):
+        return None
+    names = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(body[1:-1]).readline):
+            if token.type == tokenize.STRING:
+                names.append(ast.literal_eval(token.string))
+            elif token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
+                                    tokenize.INDENT, tokenize.DEDENT):
+                return None
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return names

@@ -18,7 +18,12 @@ in hand's :meth:`~mixframe.ResourceList.pages`, the accessor's ``all_pages()`` a
     `max_pages` pages were yielded; without `max_pages`, :data:`DEFAULT_MAX_PAGES` bounds
     every walk (a warning says so when it is reached);
 ``"max_items"``
-    `max_items` new items were seen.
+    `max_items` new items were seen;
+``"caught_up"``
+    the walk's `caught_up` callback said a page that links to a next one brings nothing the
+    caller does not already hold (a refreshed crawl stops where its stored part of the list
+    begins); that page is not yielded. A last page is yielded whatever it holds: the walk then
+    reaches the list's end.
 
 A list that ends (the first three) is a complete list; :attr:`ListWalk.complete` says so.
 Each page is checked by :func:`check_page` before it is used: a page of the wrong shape raises
@@ -66,7 +71,7 @@ DEFAULT_MAX_PAGES = 10_000
 MAX_NEXT_LENGTH = 8_192
 #: Why a walk stops; the first three mean the list ended.
 STOP_REASONS = ("last_page", "empty_page", "repeated_next", "nothing_new", "max_pages",
-                "max_items")
+                "max_items", "caught_up")
 _ENDED = frozenset(STOP_REASONS[:3])
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a URL (httpx refuses to send one)
 
@@ -213,6 +218,10 @@ class ListWalk(Generic[Page]):
         followed.
     max_pages, max_items : int, optional
         Bounds on the pages yielded and the new items seen.
+    caught_up : async callable, optional
+        ``await caught_up(page)`` is asked about each checked page that holds items and links
+        to a next one, before it is yielded: when it returns true the walk stops there
+        (``"caught_up"``) without yielding it.
 
     Attributes
     ----------
@@ -228,10 +237,12 @@ class ListWalk(Generic[Page]):
 
     def __init__(self, fetch: Callable[[str], Awaitable[Page]], url: str | None = None, *,
                  first: Page | None = None, max_pages: int | None = None,
-                 max_items: int | None = None) -> None:
+                 max_items: int | None = None,
+                 caught_up: Callable[[Page], Awaitable[bool]] | None = None) -> None:
         if url is None and first is None:
             raise TypeError("ListWalk needs a url to start from or a first page")
         self._fetch = fetch
+        self._caught_up = caught_up
         self._first = first
         self._start = url
         self.max_pages = _check_bound("max_pages", max_pages)
@@ -296,6 +307,11 @@ class ListWalk(Generic[Page]):
             if not new and self.pages > 0:
                 self.next_url = None
                 self.stopped = "nothing_new"
+                return
+            if following is not None and self._caught_up is not None \
+                    and await self._caught_up(page):
+                self.next_url = None
+                self.stopped = "caught_up"
                 return
             self.pages += 1
             self.items += len(new)

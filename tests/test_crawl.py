@@ -253,9 +253,11 @@ def test_round_trip_through_files_keeps_dtypes(sb, tmp_path, fmt):
     folder = getattr(result, f"to_{fmt}")(tmp_path / "out")
     loaded = read_crawl(folder)
     assert set(loaded.tables) == set(result.tables)
-    for name, frame in result.tables.items():
-        pd.testing.assert_frame_equal(loaded.tables[name], frame, check_dtype=True,
+    for name, frame in {**result.tables, **result.side_tables}.items():
+        pd.testing.assert_frame_equal(getattr(loaded, name), frame, check_dtype=True,
                                       check_like=False, obj=name)
+    assert len(result.cloudcast_tags) and result.cloudcasts["tags"].list.len().sum() == len(
+        result.cloudcast_tags)
     pd.testing.assert_frame_equal(loaded.edges, result.edges)
     assert loaded.stats == result.stats
 

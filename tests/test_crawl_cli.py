@@ -141,5 +141,41 @@ def test_the_result_of_a_cli_run_reads_back_like_the_api(tmp_path):
                    **sandbox.roots(sandbox.IN_PROCESS_URL),
                    transport=sandbox.transport(sandbox.app()), access_token=sandbox.TOKEN)
     loaded = read_crawl(out)
-    for name, frame in result.tables.items():
-        pd.testing.assert_frame_equal(loaded.tables[name], frame, obj=name)
+    for name, frame in result.tables.items():  # another crawl: its pages fetched at other times
+        pd.testing.assert_frame_equal(loaded.tables[name].drop(columns="fetched_at"),
+                                      frame.drop(columns="fetched_at"), obj=name)
+
+
+def test_connections_given_once_per_hop_are_the_hops(tmp_path, capsys):
+    """--connections followers --connections cloudcasts: the seed's followers, then their
+    shows (depth 2 by default), as crawl(connections=[[...], [...]]) does."""
+    world = sandbox.World(seed=0)
+    followers = world.connection_keys("/spartacus/followers/")
+    status = main(["crawl", "spartacus", "--sandbox", "--connections", "followers",
+                   "--connections", "cloudcasts", "--out", str(tmp_path / "hops"),
+                   "--no-progress"])
+    assert status == 0, capsys.readouterr().err
+    edges = read_crawl(tmp_path / "hops").edges
+    assert set(edges.loc[edges["connection"] == "followers", "target_key"]) == set(followers)
+    shows = edges[edges["connection"] == "cloudcasts"]
+    assert set(shows["source_key"]) <= set(followers) and len(shows) == sum(
+        len(world.connection_keys(f"{key}cloudcasts/")) for key in followers)
+    assert "/spartacus/" not in set(shows["source_key"])   # not the seed's own shows
+    # one comma list keeps its meaning: the same connections at every hop, depth 1
+    assert main(["crawl", "spartacus", "--sandbox", "--connections", "followers,cloudcasts",
+                 "--out", str(tmp_path / "both"), "--no-progress"]) == 0
+    both = read_crawl(tmp_path / "both").edges
+    assert set(both["source_key"]) == {"/spartacus/"}
+    assert main(["crawl", "spartacus", "--sandbox", "--connections", "followers",
+                 "--connections", "cloudcasts", "--depth", "3", "--out",
+                 str(tmp_path / "bad"), "--no-progress"]) == 2
+    assert "given 2 times (2 hops) but --depth is 3" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_help_explains_hops_with_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["crawl", "--help"])
+    shown = capsys.readouterr().out
+    assert "--connections followers --connections cloudcasts" in shown
+    assert "hop 1" in shown and "hop 2" in shown

@@ -36,6 +36,9 @@ def assert_same_crawl(loaded, result):
     for name, frame in result.tables.items():
         pd.testing.assert_frame_equal(loaded.tables[name], frame, obj=name)
         assert loaded.tables[name].attrs == frame.attrs
+    assert list(loaded.side_tables) == list(result.side_tables) == ["cloudcast_tags"]
+    for name, frame in result.side_tables.items():
+        pd.testing.assert_frame_equal(loaded.side_tables[name], frame, obj=name)
     pd.testing.assert_frame_equal(loaded.edges, result.edges, obj="edges")
     pd.testing.assert_frame_equal(loaded.failures, result.failures, obj="failures")
     assert loaded.stats == result.stats

@@ -91,7 +91,8 @@ def documented_schemas() -> dict[str, dict[str, str]]:
     found = {}
     for block in re.finditer(r"^(\w+(?: ``\w+``)?)[^\n]*\n((?:    .+\n)+)", doc, re.M):
         title, body = block.group(1), " ".join(block.group(2).split())
-        pairs = re.findall(r"(\w+): (string|Int64|boolean|datetime64\[us, UTC\])", body)
+        pairs = re.findall(r"(\w+): (string|Int64|boolean|datetime64\[us, UTC\]|"
+                           r"list<item: string>\[pyarrow\])", body)
         if pairs:
             found[title.replace("``", "")] = dict(pairs)
     return found
@@ -214,7 +215,7 @@ def test_cloudcast_list_values_and_flattened_user():
     assert (first["audio_length"], first["play_count"], first["favorite_count"],
             first["comment_count"], first["listener_count"], first["repost_count"]) == (
         2631, 962, 35, 2, 283, 6)
-    assert first["tags"] == "Chillout, Soundtrack, Modern classical"
+    assert first["tags"] == ["Chillout", "Soundtrack", "Modern classical"]
     assert first["picture"] == ("https://thumbnailer.mixcloud.com/unsafe/600x600/extaudio/"
                                 "1/a/6/1/eaa7-151a-48a9-96f6-12df7773a25d.jpg")
     assert df["section_count"].isna().all()          # list items carry no sections
@@ -282,12 +283,15 @@ def test_tags_column_and_tags_side_table():
     assert list(tags.columns) == ["cloudcast_key", "position", "tag_key", "tag_name"]
     assert len(tags) == sum(len(item["tags"]) for item in body["data"])
     for row, item in zip(frame.itertuples(), body["data"]):
-        assert row.tags == ", ".join(tag["name"] for tag in item["tags"])
+        assert row.tags == [tag["name"] for tag in item["tags"]]
         mine = tags[tags["cloudcast_key"] == item["key"]]
         assert mine["tag_name"].tolist() == [tag["name"] for tag in item["tags"]]
         assert mine["tag_key"].tolist() == [tag["key"] for tag in item["tags"]]
         assert mine["position"].tolist() == list(range(len(item["tags"])))
-    assert frame.loc[1, "tags"] == ""                    # a show without tags
+    assert frame.loc[1, "tags"] == []                    # a show without tags
+    assert str(frame["tags"].dtype) == "list<item: string>[pyarrow]"
+    exploded = frame.explode("tags")                     # one row per show and tag
+    assert exploded["tags"].dropna().tolist() == tags["tag_name"].tolist()
     assert side["sections"].empty and list(side["sections"].columns) == list(
         schema("cloudcast", side="sections"))
     assert tags.attrs["mixcloud"]["side"] == "tags"
@@ -557,7 +561,7 @@ def test_missing_fields_and_wrong_types_never_raise():
     assert first["hidden_stats"] == True  # noqa: E712
     assert first["updated_time"] == ts("2018-09-04")
     assert first["picture"] == "https://x/p.jpg" and first["name"] == "42"
-    assert df.loc[1, "tags"] == "Funk" and pd.isna(df.loc[1, "user_key"])
+    assert df.loc[1, "tags"] == ["Funk"] and pd.isna(df.loc[1, "user_key"])
     assert pd.isna(df.loc[1, "picture"])
     assert df.iloc[2].isna().all()
 
@@ -771,7 +775,7 @@ def test_csv_round_trip_with_read_csv(name):
     kind = frame.attrs["mixcloud"]["type"]
     back = read_csv(io.StringIO(frame.to_csv(index=False)), kind)
     expected = frame.copy()
-    # A CSV file cannot tell "" from missing: a show without tags reads back as <NA>.
+    # A CSV file cannot tell "" from missing text: an empty name reads back as <NA>.
     for column in expected.columns:
         if dtypes(expected)[column] == "string":
             expected[column] = expected[column].mask(expected[column] == "")
@@ -788,6 +792,29 @@ def test_csv_round_trip_with_read_csv(name):
         expected = table.copy()
         expected.attrs = {}
         pd.testing.assert_frame_equal(back, expected)
+
+
+def test_tags_are_a_list_column_that_explodes_after_parquet_and_csv(tmp_path):
+    shows = page_frame(sample("user-favorites-spartacus-2018.json"))
+    names = [[tag["name"] for tag in item["tags"]]
+             for item in sample("user-favorites-spartacus-2018.json")["data"]]
+    assert shows["tags"].tolist() == names and [] in names
+    shows.to_parquet(tmp_path / "shows.parquet")
+    back = pd.read_parquet(tmp_path / "shows.parquet")   # pandas alone cannot (pandas#57411)
+    pd.testing.assert_frame_equal(back, shows)
+    exploded = back.explode("tags")
+    assert exploded["tags"].dropna().tolist() == [name for tags in names for name in tags]
+    assert exploded["tags"].value_counts().sum() == sum(map(len, names))
+    for written in (shows.to_csv(index=False),                      # pandas' own form
+                    shows.assign(tags=[json.dumps(tags) for tags in names]).to_csv(index=False)):
+        again = read_csv(io.StringIO(written), "cloudcast")
+        pd.testing.assert_series_equal(again["tags"], shows["tags"])
+
+
+@pytest.mark.parametrize("cell", ['"[1, 2]"', "'House'", '"[\'a\' + \'b\']"', '"{}"'])
+def test_read_csv_refuses_a_tags_cell_that_is_no_list_of_names(cell):
+    with pytest.raises(ValueError, match="column 'tags'.* is not a list of names"):
+        read_csv(io.StringIO(f"key,tags\n/bob/mix/,{cell}\n"), "cloudcast")
 
 
 def test_csv_without_help_loses_dtypes():

@@ -162,3 +162,29 @@ async def test_a_page_of_the_wrong_shape_raises_a_typed_error_naming_the_problem
             async for _ in mixcloud.pages("bad/followers"):
                 pass
     assert problem in str(raised.value)
+
+
+async def test_caught_up_ends_a_walk_before_a_page_the_caller_holds():
+    """The refresh's hook: a page that links on and brings nothing the caller holds is not
+    yielded; a last page always is (the walk then saw the whole list)."""
+    api = f"{API}/bob/followers/?offset="
+    book = {api + "0": {"data": [{"key": "/new/"}, {"key": "/a/"}], "paging": {"next": api + "2"}},
+            api + "2": {"data": [{"key": "/b/"}, {"key": "/c/"}], "paging": {"next": api + "4"}},
+            api + "4": {"data": [{"key": "/d/"}]}}
+    held = {"/a/", "/b/", "/c/", "/d/"}
+    asked: list[str] = []
+
+    async def fetch(url):
+        asked.append(url)
+        return book[url]
+
+    async def caught_up(page):
+        return all(item["key"] in held for item in page["data"])
+
+    walk = paging.ListWalk(fetch, api + "0", caught_up=caught_up)
+    assert [item["key"] async for page in walk for item in page["data"]] == ["/new/", "/a/"]
+    assert walk.stopped == "caught_up" and not walk.complete and walk.next_url is None
+    assert asked == [api + "0", api + "2"]
+    held.add("/new/")
+    last = paging.ListWalk(fetch, api + "4", caught_up=caught_up)
+    assert [page async for page in last] == [book[api + "4"]] and last.stopped == "last_page"

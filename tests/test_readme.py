@@ -49,3 +49,25 @@ def test_readme_examples_run_against_the_sandbox(tmp_path, monkeypatch, capsys):
     assert "Spartacus" in out and "<CrawlResult" in out
     assert sandbox.TOKEN not in out and sandbox.CLIENT_SECRET not in out
     assert (tmp_path / "spartacus-network" / "users.parquet").exists()
+
+
+def test_the_main_command_crawls_a_network_and_says_what_it_did(tmp_path, monkeypatch, capsys):
+    """The set-up line's crawl: followers, then their shows, with details, every row full."""
+    from mixframe.cli import main
+    from mixframe import read_crawl
+
+    setup = re.search(r"pip install -e \. && (mixframe crawl [^\n]+)", README.read_text())
+    assert setup, "the README's set-up line runs the main job"
+    words = setup.group(1).split()
+    assert {"--sandbox", "--details"} <= set(words) and words.count("--connections") == 2
+    monkeypatch.chdir(tmp_path)
+    assert main(words[1:]) == 0
+    shown = capsys.readouterr().out
+    documented = re.search(r"```console\n(crawled spartacus.*?)```", README.read_text(),
+                           re.S).group(1)
+    for line in documented.splitlines():   # the README shows the command's own output
+        if "..." not in line and "requests" not in line:
+            assert line in shown.splitlines(), line
+    assert re.search(r"^  \d+ requests \(\d+ detail pages\)", shown, re.M)
+    users = read_crawl(tmp_path / "out").users
+    assert users[["follower_count", "city", "created_time"]].notna().all().all()

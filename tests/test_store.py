@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from conftest import ground_truth
+from mixframe.crawler._store import SCHEMA_VERSION
 from mixframe import (NotAStoreError, RetryPolicy, StoreError, StoreLockedError,
                       StoreMismatchError, crawl, read_crawl, sandbox)
 
@@ -182,7 +183,8 @@ def test_a_store_written_before_stores_were_marked_is_accepted_and_marked(sb, tm
     pd.testing.assert_frame_equal(again.users, first.users)
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == 0x6D786672
-        assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("1",)
+        assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == (
+            str(SCHEMA_VERSION),)
     db.close()
 
 

@@ -8,15 +8,19 @@ stored pages, so an interrupted crawl (Ctrl-C, a crash, ``kill -9``) resumes whe
 with the same call: no stored page is fetched again, nothing is lost or duplicated. A page of
 the wrong shape is a failure, not a crash. Resources are kept in a fixed order (level, then
 the order lists were found, then position in the list), so the same command gives the same
-tables whatever the timing.
+tables whatever the timing. With ``details=True`` every resource kept also gets its detail
+page, so rows are full; every row says when and from which page it was fetched
+(``fetched_at``, ``fetched_from``). ``refresh=True`` brings a finished crawl's store up to date
+for the cost of what changed: each list is walked again from its first page up to what the
+store holds.
 One crawl runs on a store at a time. An export (:meth:`CrawlResult.to_parquet`,
 :meth:`CrawlResult.to_csv`) is a folder holding one whole crawl and its ``manifest.json``, or
 nothing new at all.
 
 Examples
 --------
->>> result = crawl(["spartacus"], connections=["followers", "cloudcasts"],
-...                store="spartacus.sqlite")                       # doctest: +SKIP
+>>> result = crawl(["spartacus"], connections=[["followers"], ["cloudcasts"]], depth=2,
+...                details=True, store="spartacus.sqlite")         # doctest: +SKIP
 >>> result.users.head()                                            # doctest: +SKIP
 >>> result.edges.groupby("connection").size()                      # doctest: +SKIP
 >>> result.to_parquet("out/")                                      # doctest: +SKIP

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,11 +30,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.compute as pa_compute
 import pyarrow.parquet as pq
 
-from .. import frames
 from .._api import TABLES
 from .._redact import redact
 from ._lock import FileLock
-from ._tables import OTHER
+from ._tables import OTHER, SIDE_TABLES, resource_frame, side_frame
 
 __all__ = ["EXPORT_SCHEMA_VERSION", "ExportError", "MANIFEST", "CrawlResult", "read_crawl"]
 
@@ -70,7 +70,9 @@ class CrawlResult:
         One table per resource type (``users``, ``cloudcasts``, ``tags``, ``comments``,
         ``feed``, ``playlists``, ``categories``, and ``other`` for items of unknown types when
         there are some); a type not met has an empty table with the type's columns. Each is
-        also an attribute (``result.users``).
+        also an attribute (``result.users``). After the type's columns come ``fetched_at``
+        (when the row's page was fetched, UTC) and ``fetched_from`` (that page's URL: the
+        resource's detail page, or the list page it was first met on).
     edges : DataFrame
         ``source_key``, ``connection``, ``target_key``, ``position`` (the target's index in the
         source's list): one row per list entry.
@@ -82,7 +84,12 @@ class CrawlResult:
         ``retries``, ``rate_limit_waits``, ``stopped_at_max_items`` (``True`` when the crawl
         met more resources than ``max_items`` and left them out: the tables hold the first
         ``max_items`` of the crawl's fixed order, not everything `depth` reaches),
-        ``elapsed_s``.
+        ``elapsed_s``; crawls also give ``details`` (detail pages fetched, the seeds'
+        included) and ``refreshes`` (how many refreshes the tables include).
+    side_tables : dict of str to DataFrame
+        Tidy tables beside the resource tables: ``cloudcast_tags`` (``cloudcast_key``,
+        ``position``, ``tag_key``, ``tag_name``: one row per show and tag, in the show's
+        order). Each is also an attribute (``result.cloudcast_tags``).
 
     Examples
     --------
@@ -97,6 +104,7 @@ class CrawlResult:
     edges: pd.DataFrame
     failures: pd.DataFrame
     stats: dict[str, Any]
+    side_tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Every resource table, in the vocabulary's order, so that exports always hold them all.
@@ -104,17 +112,21 @@ class CrawlResult:
         tables = {name: given.pop(name, None) for name in TABLES.values()}
         for kind, name in TABLES.items():
             if tables[name] is None:
-                tables[name] = frames.to_frame([], type=kind)
+                tables[name] = resource_frame([], kind, [], [])
         self.tables = {**tables, **given}
+        self.side_tables = {name: self.side_tables.get(name, side_frame(name, []))
+                            for name in SIDE_TABLES}
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
+        for held in ("tables", "side_tables"):
+            tables = self.__dict__.get(held, {})
+            if name in tables:
+                return tables[name]
         raise AttributeError(f"'CrawlResult' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
-        sizes = [f"{name}={len(frame)}" for name, frame in self.tables.items() if len(frame)]
+        sizes = [f"{name}={len(frame)}" for name, frame in
+                 {**self.tables, **self.side_tables}.items() if len(frame)]
         sizes += [f"edges={len(self.edges)}", f"failures={len(self.failures)}"]
         return f"<CrawlResult {', '.join(sizes)}>"
 
@@ -174,7 +186,8 @@ class CrawlResult:
         return "".join(parts) + "</div>"
 
     def _frames(self) -> dict[str, pd.DataFrame]:
-        return {**self.tables, "edges": self.edges, "failures": self.failures}
+        return {**self.tables, **self.side_tables, "edges": self.edges,
+                "failures": self.failures}
 
     def to_parquet(self, directory: str | os.PathLike) -> Path:
         """Write the crawl into `directory` (created if need be): one Parquet file per table
@@ -277,7 +290,7 @@ class CrawlResult:
 def _exported_files(folder: Path) -> set[Path]:
     """Files of a crawl exported into `folder` before: those its manifest lists, and any
     table file of ours (exports from before manifests had none)."""
-    names = set(TABLES.values()) | {OTHER, *_FIXED}
+    names = set(TABLES.values()) | {OTHER, *SIDE_TABLES, *_FIXED}
     files = {folder / f"{name}.{suffix}" for name in names for suffix in FORMATS}
     files.add(folder / "stats.json")  # written beside the tables before manifests
     try:
@@ -448,4 +461,5 @@ def read_crawl(directory: str | os.PathLike) -> CrawlResult:
         frame.attrs = entry.get("attrs") or {}
         loaded[name] = frame
     edges, failures = loaded.pop("edges"), loaded.pop("failures")
-    return CrawlResult(loaded, edges, failures, manifest["stats"])
+    side = {name: loaded.pop(name) for name in SIDE_TABLES if name in loaded}
+    return CrawlResult(loaded, edges, failures, manifest["stats"], side)

@@ -3,6 +3,11 @@
 A store is marked as mixframe's (``PRAGMA application_id`` and a schema version in ``meta``)
 and held by one crawl at a time (a lock file beside it, ``<store>-lock``). A database that is
 not a store is refused before anything is written to it.
+
+Each page records when it was stored (``fetched_at``, UTC, to the millisecond), set by SQLite
+as the page is inserted. Stores written before pages had a time (schema 1) are upgraded on
+opening: their pages get the store file's last modification time, the latest they can have
+been fetched.
 """
 
 from __future__ import annotations
@@ -12,21 +17,22 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from ._lock import FileLock
 from ._tables import FAILURE_COLUMNS, typed_frame
 
-__all__ = ["APPLICATION_ID", "NotAStoreError", "SCHEMA_VERSION", "Store", "StoreError",
-           "StoreLockedError", "StoreMismatchError"]
+__all__ = ["APPLICATION_ID", "CrawlState", "NotAStoreError", "SCHEMA_VERSION", "Store",
+           "StoreError", "StoreLockedError", "StoreMismatchError", "stamp"]
 
 #: ``PRAGMA application_id`` of a mixframe store: "mxfr" in ASCII.
 APPLICATION_ID = 0x6D786672
 #: Version of the store's tables, kept in ``meta``; a store of a newer version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
     CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,7 +42,8 @@ _SCHEMA = """
         source_key TEXT,
         connection TEXT,
         position INTEGER NOT NULL,
-        body TEXT NOT NULL);
+        body TEXT NOT NULL,
+        fetched_at TEXT);
     CREATE TABLE IF NOT EXISTS failures (
         url TEXT PRIMARY KEY, status INTEGER, error TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS frontier (
@@ -46,7 +53,14 @@ _SCHEMA = """
         connection TEXT NOT NULL,
         url TEXT NOT NULL,
         PRIMARY KEY (level, seq));
+    CREATE TRIGGER IF NOT EXISTS stamp_pages AFTER INSERT ON pages
+        WHEN NEW.fetched_at IS NULL BEGIN
+            UPDATE pages SET fetched_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            WHERE seq = NEW.seq;
+        END;
 """
+#: Columns added to the tables since schema 1, by table: a store without them is upgraded.
+_ADDED = {"pages": ("fetched_at",)}
 
 # How a setting of the crawl's identity is named to the user: the argument, the CLI's option.
 _SETTINGS = {"seeds": "the seeds (SEED arguments)",
@@ -80,6 +94,11 @@ class StoreMismatchError(StoreError, ValueError):
         self.differences = differences
 
 
+def _before_added(table: str, columns: list[str]) -> list[str]:
+    """`columns` of `table` as schema 1 had them."""
+    return [name for name in columns if name not in _ADDED.get(table, ())]
+
+
 def _tables_of(db: sqlite3.Connection) -> dict[str, list[str]]:
     """Each table of `db` (SQLite's own left out) with its column names."""
     names = [name for (name,) in db.execute(
@@ -93,6 +112,21 @@ def _our_tables() -> dict[str, list[str]]:
     with sqlite3.connect(":memory:") as db:
         db.executescript(_SCHEMA)
         return _tables_of(db)
+
+
+def stamp(moment: datetime) -> str:
+    """`moment` as the store writes times: ISO 8601 in UTC to the millisecond, as SQLite's
+    ``strftime('%Y-%m-%dT%H:%M:%fZ')`` does, so that such strings sort as their times."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+class CrawlState(NamedTuple):
+    """Where the crawl in a store stands: its generation (0 for the first crawl, one more for
+    each refresh), whether that generation finished, and when its refresh started."""
+
+    generation: int
+    finished: bool
+    refresh_started: str | None
 
 
 def _setting(name: str) -> str:
@@ -144,6 +178,7 @@ class Store:
             self.db = sqlite3.connect(target, isolation_level=None)
             self._open = True
             self._check()
+            self._upgrade(target)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
@@ -184,12 +219,30 @@ class Store:
         # Unmarked: new and empty, or written by mixframe before stores were marked (exactly
         # our tables); anything else belongs to someone else.
         legacy = ({"meta", "pages"} <= tables.keys() <= ours.keys()
-                  and all(columns == ours[name] for name, columns in tables.items()))
+                  and all(columns in (ours[name], _before_added(name, ours[name]))
+                          for name, columns in tables.items()))
         if application_id != 0 or (tables and not legacy):
             held = ", ".join(sorted(tables)) or "none"
             raise NotAStoreError(
                 f"{self.name} is not a mixframe crawl store (application id "
                 f"{application_id}, tables: {held}); it was left untouched: give another path")
+
+    def _upgrade(self, target: str) -> None:
+        """Add the columns a store of schema 1 lacks; its pages get the store file's last
+        modification time as their fetch time (the latest they can have been fetched)."""
+        tables = _tables_of(self.db)
+        if "pages" not in tables or "fetched_at" in tables["pages"]:
+            return
+        # opening the store made an empty write-ahead log: only one that holds pages counts
+        files = [path for path in (target, target + "-wal")
+                 if path and os.path.exists(path) and os.path.getsize(path)]
+        written = max((os.path.getmtime(path) for path in files), default=None)
+        moment = (datetime.fromtimestamp(written, timezone.utc) if written is not None
+                  else datetime.now(timezone.utc))
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("ALTER TABLE pages ADD COLUMN fetched_at TEXT")
+            self.db.execute("UPDATE pages SET fetched_at = ?", (stamp(moment),))
 
     def close(self) -> None:
         if self._open:
@@ -238,8 +291,49 @@ class Store:
             if not keep:
                 self.db.execute("DELETE FROM pages")
                 self.db.execute("DELETE FROM failures")
+                self.db.execute("DELETE FROM meta WHERE name IN ('generation', 'finished', "
+                                "'refresh_started')")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('crawl', ?)", (wanted,))
         return self.db.execute("SELECT count(*) FROM pages").fetchone()[0] if keep else 0
+
+    def state(self) -> CrawlState:
+        """The generation of the crawl the store holds, and how far it went."""
+        meta = dict(self.db.execute("SELECT name, value FROM meta WHERE name IN "
+                                    "('generation', 'finished', 'refresh_started')"))
+        generation = int(meta.get("generation", 0))
+        return CrawlState(generation, meta.get("finished") == str(generation),
+                          meta.get("refresh_started"))
+
+    def finish(self) -> None:
+        """Mark the store's current generation as finished: a refresh can start from it."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('finished', ?)",
+                            (str(self.state().generation),))
+
+    def begin_refresh(self, started: datetime) -> CrawlState:
+        """Start the next generation (a refresh) at `started`. The failures of the previous
+        one go: the refresh asks again for every page it needs."""
+        generation = self.state().generation + 1
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)",
+                            (str(generation),))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('refresh_started', ?)",
+                            (stamp(started),))
+            self.db.execute("DELETE FROM failures")
+        return self.state()
+
+    def versions(self, url: str, marker: str) -> list[tuple[str, str | None]]:
+        """(stored URL, fetch time) of each version of the page at `url`, newest first: `url`
+        itself and the URLs made of it, `marker` and a suffix (``url + marker + "2"``)."""
+        return self.db.execute(
+            "SELECT url, fetched_at FROM pages WHERE url = ? OR (url >= ? AND url < ?) "
+            "ORDER BY seq DESC", (url, url + marker, url + marker + "\U0010ffff")).fetchall()
+
+    def fetched_at(self, url: str) -> str | None:
+        """When the page stored at `url` was fetched (see :func:`stamp`)."""
+        row = self.db.execute("SELECT fetched_at FROM pages WHERE url = ?", (url,)).fetchone()
+        return None if row is None else row[0]
 
     def page(self, url: str) -> str | None:
         row = self.db.execute("SELECT body FROM pages WHERE url = ?", (url,)).fetchone()
